@@ -2,7 +2,6 @@
 //! one at the top, regenerated from what is on disk so hand-written files join in.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use anyhow::Context;
 use migrate_core::{writer, Migration};
@@ -83,31 +82,5 @@ fn write(path: &Path, source: &str) -> anyhow::Result<()> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
-    std::fs::write(path, rustfmt(source)).with_context(|| format!("writing {}", path.display()))
-}
-
-/// The source as the project's `rustfmt` formats it, so generated files pass `cargo fmt
-/// --check`; unchanged when `rustfmt` is not installed.
-pub fn rustfmt(source: &str) -> String {
-    let child = Command::new("rustfmt")
-        .args(["--edition", "2021", "--emit", "stdout"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn();
-    let Ok(mut child) = child else {
-        return source.to_owned();
-    };
-    if let Some(mut stdin) = child.stdin.take() {
-        use std::io::Write;
-        if stdin.write_all(source.as_bytes()).is_err() {
-            return source.to_owned();
-        }
-    }
-    match child.wait_with_output() {
-        Ok(out) if out.status.success() && !out.stdout.is_empty() => {
-            String::from_utf8(out.stdout).unwrap_or_else(|_| source.to_owned())
-        }
-        _ => source.to_owned(),
-    }
+    std::fs::write(path, source).with_context(|| format!("writing {}", path.display()))
 }

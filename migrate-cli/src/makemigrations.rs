@@ -136,11 +136,7 @@ pub fn run(
         if args.verbosity >= 3 {
             for m in &changes.migrations {
                 writeln!(out, "// {}", shown(&files::migration_path(&project.dir, m)))?;
-                write!(
-                    out,
-                    "{}",
-                    files::rustfmt(&migrate_core::writer::migration_file(m)?)
-                )?;
+                write!(out, "{}", migrate_core::writer::migration_file(m)?)?;
             }
         }
         return Ok(ExitCode::SUCCESS);

@@ -1,5 +1,6 @@
 //! Migrations → Rust source. Builds a `syn::File` with `quote!` and prints it with
-//! prettyplease, so the same migration always gives the same bytes. Files spell out every
+//! prettyplease, so the same migration always gives the same bytes; the files are final as
+//! printed (see [`root_index`] for how they stay out of rustfmt's way). Files spell out every
 //! field with the builder API of [`crate::prelude`] and never name a model struct.
 
 use proc_macro2::TokenStream;
@@ -112,6 +113,10 @@ pub fn app_index(app: &str, migration_names: &[String]) -> String {
 }
 
 /// `mod.rs` of the migrations directory: one module per app, and `all()`.
+///
+/// The app modules are `#[rustfmt::skip]`: rustfmt then leaves every file below them as the
+/// writer printed it, so `cargo fmt --check` passes without running rustfmt on each write
+/// (a process per file made `makemigrations` take seconds on large projects).
 pub fn root_index(apps: &[String]) -> String {
     let mut apps = apps.to_vec();
     apps.sort();
@@ -131,7 +136,7 @@ pub fn root_index(apps: &[String]) -> String {
     unparse(quote! {
         #![doc = " The project's migrations, one module per app, written by `migrate makemigrations`."]
 
-        #(pub mod #modules;)*
+        #(#[rustfmt::skip] pub mod #modules;)*
 
         /// Every migration of the project.
         pub fn all() -> Vec<migrate_core::Migration> {
@@ -141,7 +146,8 @@ pub fn root_index(apps: &[String]) -> String {
 }
 
 /// Prints the file, with a blank line between top-level items of different kinds (the
-/// header, the imports or modules, each function) as a person would leave them.
+/// header, the imports or modules, each function) as a person would leave them. Doc comments
+/// and attributes belong to the item below them.
 fn unparse(tokens: TokenStream) -> String {
     let file: syn::File = syn::parse2(tokens).expect("the writer emits valid Rust");
     let text = prettyplease::unparse(&file);
@@ -153,16 +159,18 @@ fn unparse(tokens: TokenStream) -> String {
     };
     let mut out = String::with_capacity(text.len() + 16);
     let mut previous: Option<String> = None;
+    // Where the doc comments and attributes of the next item start in `out`.
+    let mut prefix_at: Option<usize> = None;
     for line in text.lines() {
         let top_level = !line.starts_with(' ') && !line.starts_with('}') && !line.is_empty();
-        if top_level {
+        if top_level && (line.starts_with("///") || line.starts_with("#[")) {
+            prefix_at.get_or_insert(out.len());
+        } else if top_level {
             let this = kind(line);
-            let same_group = previous
-                .as_deref()
-                .is_some_and(|p| p == this || (p.starts_with("///") && !this.starts_with("//!")));
-            if previous.is_some() && !same_group {
-                out.push('\n');
+            if previous.as_ref().is_some_and(|p| *p != this) {
+                out.insert(prefix_at.unwrap_or(out.len()), '\n');
             }
+            prefix_at = None;
             previous = Some(this);
         }
         out.push_str(line);

@@ -351,6 +351,19 @@ pub fn migration() -> Migration {
         "pub biography: String,\n    pub nickname: Option<String>,",
     ));
     assert_no_changes(&p);
+
+    // The files are final as written: `cargo fmt --check` of a project passes over them
+    // (rustfmt walks `migrations/mod.rs` and the modules below it).
+    let fmt = std::process::Command::new("rustfmt")
+        .args(["--edition", "2021", "--check", "migrations/mod.rs"])
+        .current_dir(&p.root)
+        .output()
+        .expect("rustfmt runs");
+    assert!(
+        fmt.status.success(),
+        "rustfmt would change the written files:\n{}",
+        String::from_utf8_lossy(&fmt.stdout)
+    );
 }
 
 fn author(fields: &str) -> String {
