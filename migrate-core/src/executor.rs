@@ -12,7 +12,7 @@ use sqlx::{AnyConnection, Connection, Row};
 use crate::error::{Error, Result};
 use crate::loader::{apply, Loader};
 use crate::migration::{Migration, MigrationKey};
-use crate::operations::Operation;
+use crate::operations::{Operation, RunRust};
 use crate::planner::{self, Direction, Step, Target};
 use crate::recorder;
 use crate::schema::{self, Backend};
@@ -495,11 +495,33 @@ impl Executor {
             } else {
                 (0..m.operations.len()).rev().collect()
             };
+            // In an atomic migration on a database with transactional DDL, the statements of
+            // consecutive schema operations go to the server as one batch: one round trip
+            // instead of one per statement.
+            let batched = m.atomic && self.backend != Backend::Mysql;
+            let mut pending: Vec<(usize, String)> = Vec::new();
             for i in order {
                 let op = &m.operations[i];
                 let (b, a) = (&states[i], &states[i + 1]);
-                self.run_operation(m, op, b, a, forwards, report).await?;
+                if let Operation::RunRust(r) = op {
+                    self.flush(m, &mut pending).await?;
+                    self.run_rust(m, op, r, b, a, forwards, report).await?;
+                    continue;
+                }
+                let statements = if forwards {
+                    schema::forwards(self.backend, &m.app, op, b, a)?
+                } else {
+                    schema::backwards(self.backend, &m.app, op, b, a)?
+                };
+                for sql in statements {
+                    if batched {
+                        pending.push((i, sql));
+                    } else {
+                        self.statement(m, op, &sql).await?;
+                    }
+                }
             }
+            self.flush(m, &mut pending).await?;
             if self.backend == Backend::Sqlite {
                 let rows = sqlx::query("PRAGMA foreign_key_check")
                     .fetch_all(&mut self.conn)
@@ -529,59 +551,81 @@ impl Executor {
         Ok(true)
     }
 
-    async fn run_operation(
+    #[allow(clippy::too_many_arguments)]
+    async fn run_rust(
         &mut self,
         m: &Migration,
         op: &Operation,
+        r: &RunRust,
         before: &ProjectState,
         after: &ProjectState,
         forwards: bool,
         report: &mut dyn FnMut(Event<'_>),
     ) -> Result<()> {
-        if let Operation::RunRust(r) = op {
-            let f = if forwards { Some(r.forward) } else { r.reverse };
-            let f = f.ok_or_else(|| Error::Irreversible {
+        let f = if forwards { Some(r.forward) } else { r.reverse };
+        let f = f.ok_or_else(|| Error::Irreversible {
+            migration: m.key().to_string(),
+            operation: op.describe(),
+        })?;
+        // Forwards it sees the schema before it; backwards, the schema it left.
+        let state = if forwards { before } else { after };
+        let mut cx = RunContext {
+            conn: &mut self.conn,
+            backend: self.backend,
+            state,
+            app: &m.app,
+            atomic: m.atomic,
+            report,
+        };
+        let result = f(&mut cx).await;
+        if !m.atomic {
+            // Close the last batch's transaction, if a batch helper opened one.
+            let _ = exec(&mut self.conn, "COMMIT").await;
+        }
+        result.map_err(|source| Error::RustOperation {
+            migration: m.key().to_string(),
+            message: source.to_string(),
+        })
+    }
+
+    /// Runs the batched statements (operation index, SQL) as one script. When the server
+    /// refuses it, the batch is undone to a savepoint and replayed statement by statement,
+    /// so that the error names the operation and the statement, as unbatched runs do.
+    async fn flush(&mut self, m: &Migration, pending: &mut Vec<(usize, String)>) -> Result<()> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(pending);
+        // A line of its own ends each statement, even one that ends in a `--` comment.
+        let script = batch
+            .iter()
+            .map(|(_, sql)| sql.as_str())
+            .collect::<Vec<_>>()
+            .join("\n;\n");
+        exec(&mut self.conn, "SAVEPOINT migrate_batch").await?;
+        if sqlx::raw_sql(&script).execute(&mut self.conn).await.is_ok() {
+            return exec(&mut self.conn, "RELEASE SAVEPOINT migrate_batch").await;
+        }
+        exec(&mut self.conn, "ROLLBACK TO SAVEPOINT migrate_batch").await?;
+        for (i, sql) in &batch {
+            self.statement(m, &m.operations[*i], sql).await?;
+        }
+        exec(&mut self.conn, "RELEASE SAVEPOINT migrate_batch").await
+    }
+
+    /// Runs one statement of operation `op`.
+    async fn statement(&mut self, m: &Migration, op: &Operation, sql: &str) -> Result<()> {
+        sqlx::raw_sql(sql)
+            .execute(&mut self.conn)
+            .await
+            .map(drop)
+            .map_err(|source| Error::Statement {
                 migration: m.key().to_string(),
                 operation: op.describe(),
-            })?;
-            // Forwards it sees the schema before it; backwards, the schema it left.
-            let state = if forwards { before } else { after };
-            let mut cx = RunContext {
-                conn: &mut self.conn,
-                backend: self.backend,
-                state,
-                app: &m.app,
-                atomic: m.atomic,
-                report,
-            };
-            let result = f(&mut cx).await;
-            if !m.atomic {
-                // Close the last batch's transaction, if a batch helper opened one.
-                let _ = exec(&mut self.conn, "COMMIT").await;
-            }
-            return result.map_err(|source| Error::RustOperation {
-                migration: m.key().to_string(),
-                message: source.to_string(),
-            });
-        }
-        let statements = if forwards {
-            schema::forwards(self.backend, &m.app, op, before, after)?
-        } else {
-            schema::backwards(self.backend, &m.app, op, before, after)?
-        };
-        for sql in statements {
-            sqlx::raw_sql(&sql)
-                .execute(&mut self.conn)
-                .await
-                .map_err(|source| Error::Statement {
-                    migration: m.key().to_string(),
-                    operation: op.describe(),
-                    sql: sql.clone(),
-                    transactional: m.atomic && self.backend != Backend::Mysql,
-                    source,
-                })?;
-        }
-        Ok(())
+                sql: sql.to_owned(),
+                transactional: m.atomic && self.backend != Backend::Mysql,
+                source,
+            })
     }
 }
 
