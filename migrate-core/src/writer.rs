@@ -3,8 +3,12 @@
 //! printed (see [`root_index`] for how they stay out of rustfmt's way). Files spell out every
 //! field with the builder API of [`crate::prelude`] and never name a model struct.
 
+mod doc;
+
 use proc_macro2::TokenStream;
 use quote::quote;
+
+use doc::{array, atom, call, lit, Doc};
 
 use crate::error::{Error, Result};
 use crate::fields::{ColumnType, FieldType, Value};
@@ -21,44 +25,36 @@ pub fn module_name(migration_name: &str) -> String {
 pub fn migration_file(m: &Migration) -> Result<String> {
     let app = &*m.app;
     let name = &*m.name;
-    let mut chain = quote!(Migration::new(#app, #name));
+    let mut chain = call("Migration::new", [lit(app), lit(name)]);
     if m.initial {
-        chain = quote!(#chain.initial());
+        chain = chain.method("initial", []);
     }
     if !m.atomic {
-        chain = quote!(#chain.non_atomic());
+        chain = chain.method("non_atomic", []);
     }
-    for d in &m.dependencies {
-        let (a, n) = (&*d.app, &*d.name);
-        chain = quote!(#chain.depends_on(#a, #n));
-    }
-    for d in &m.run_before {
-        let (a, n) = (&*d.app, &*d.name);
-        chain = quote!(#chain.run_before(#a, #n));
-    }
-    for d in &m.replaces {
-        let (a, n) = (&*d.app, &*d.name);
-        chain = quote!(#chain.replaces(#a, #n));
+    for (method, keys) in [
+        ("depends_on", &m.dependencies),
+        ("run_before", &m.run_before),
+        ("replaces", &m.replaces),
+    ] {
+        for d in keys {
+            chain = chain.method(method, [lit(&d.app), lit(&d.name)]);
+        }
     }
     let ops = m
         .operations
         .iter()
-        .map(|op| operation(op, m))
+        .map(|op| Ok(operation(op, m)?.method("into", [])))
         .collect::<Result<Vec<_>>>()?;
-    let chain = quote!(#chain.operations([#(#ops.into()),*]));
-    let header = format!(
-        " Migration {}.{}, written by `migrate makemigrations`.",
-        app, name
+    let chain = chain.method("operations", [array(ops)]);
+    let mut out = format!(
+        "//! Migration {app}.{name}, written by `migrate makemigrations`.\n\n\
+         use migrate_core::prelude::*;\n\n\
+         pub fn migration() -> Migration {{\n    "
     );
-    Ok(unparse(quote! {
-        #![doc = #header]
-
-        use migrate_core::prelude::*;
-
-        pub fn migration() -> Migration {
-            #chain
-        }
-    }))
+    chain.print(&mut out, 4, 0);
+    out.push_str("\n}\n");
+    Ok(out)
 }
 
 /// An empty migration to fill in by hand: a `RunRust` with a forward and a reverse
@@ -179,91 +175,63 @@ fn unparse(tokens: TokenStream) -> String {
     out
 }
 
-fn operation(op: &Operation, m: &Migration) -> Result<TokenStream> {
+fn operation(op: &Operation, m: &Migration) -> Result<Doc> {
     Ok(match op {
         Operation::CreateModel(c) => {
-            let (name, table) = (&*c.name, &*c.table);
-            let fields = c.fields.iter().map(field);
-            let mut t = quote!(CreateModel::new(#name, #table).fields([#(#fields),*]));
+            let mut d = two("CreateModel::new", &c.name, &c.table)
+                .method("fields", [array(c.fields.iter().map(field))]);
             if !c.indexes.is_empty() {
-                let indexes = c.indexes.iter().map(index);
-                t = quote!(#t.indexes([#(#indexes),*]));
+                d = d.method("indexes", [array(c.indexes.iter().map(index))]);
             }
             if !c.constraints.is_empty() {
-                let constraints = c.constraints.iter().map(constraint);
-                t = quote!(#t.constraints([#(#constraints),*]));
+                d = d.method("constraints", [array(c.constraints.iter().map(constraint))]);
             }
-            t
+            d
         }
-        Operation::DeleteModel(d) => {
-            let name = &*d.name;
-            quote!(DeleteModel::new(#name))
-        }
-        Operation::RenameModel(r) => {
-            let (old, new) = (&*r.old_name, &*r.new_name);
-            quote!(RenameModel::new(#old, #new))
-        }
-        Operation::AlterModelTable(a) => {
-            let (name, table) = (&*a.name, &*a.table);
-            quote!(AlterModelTable::new(#name, #table))
-        }
-        Operation::AddField(a) => {
-            let (model, f) = (&*a.model, field(&a.field));
-            let t = quote!(AddField::new(#model, #f));
-            with_one_off(t, &a.one_off_default)
-        }
-        Operation::RemoveField(r) => {
-            let (model, name) = (&*r.model, &*r.name);
-            quote!(RemoveField::new(#model, #name))
-        }
-        Operation::AlterField(a) => {
-            let (model, f) = (&*a.model, field(&a.field));
-            let t = quote!(AlterField::new(#model, #f));
-            with_one_off(t, &a.one_off_default)
-        }
+        Operation::DeleteModel(d) => call("DeleteModel::new", [lit(&d.name)]),
+        Operation::RenameModel(r) => two("RenameModel::new", &r.old_name, &r.new_name),
+        Operation::AlterModelTable(a) => two("AlterModelTable::new", &a.name, &a.table),
+        Operation::AddField(a) => with_one_off(
+            call("AddField::new", [lit(&a.model), field(&a.field)]),
+            &a.one_off_default,
+        ),
+        Operation::RemoveField(r) => two("RemoveField::new", &r.model, &r.name),
+        Operation::AlterField(a) => with_one_off(
+            call("AlterField::new", [lit(&a.model), field(&a.field)]),
+            &a.one_off_default,
+        ),
         Operation::RenameField(r) => {
-            let (model, old, new) = (&*r.model, &*r.old_name, &*r.new_name);
-            quote!(RenameField::new(#model, #old, #new))
+            three("RenameField::new", &r.model, &r.old_name, &r.new_name)
         }
-        Operation::AddIndex(a) => {
-            let (model, i) = (&*a.model, index(&a.index));
-            quote!(AddIndex::new(#model, #i))
-        }
-        Operation::RemoveIndex(r) => {
-            let (model, name) = (&*r.model, &*r.name);
-            quote!(RemoveIndex::new(#model, #name))
-        }
+        Operation::AddIndex(a) => call("AddIndex::new", [lit(&a.model), index(&a.index)]),
+        Operation::RemoveIndex(r) => two("RemoveIndex::new", &r.model, &r.name),
         Operation::RenameIndex(r) => {
-            let (model, old, new) = (&*r.model, &*r.old_name, &*r.new_name);
-            quote!(RenameIndex::new(#model, #old, #new))
+            three("RenameIndex::new", &r.model, &r.old_name, &r.new_name)
         }
-        Operation::AddConstraint(a) => {
-            let (model, c) = (&*a.model, constraint(&a.constraint));
-            quote!(AddConstraint::new(#model, #c))
-        }
-        Operation::RemoveConstraint(r) => {
-            let (model, name) = (&*r.model, &*r.name);
-            quote!(RemoveConstraint::new(#model, #name))
-        }
+        Operation::AddConstraint(a) => call(
+            "AddConstraint::new",
+            [lit(&a.model), constraint(&a.constraint)],
+        ),
+        Operation::RemoveConstraint(r) => two("RemoveConstraint::new", &r.model, &r.name),
         Operation::RunSql(r) => {
-            let sql = &r.sql;
-            let mut t = quote!(RunSql::new(#sql));
+            let mut d = call("RunSql::new", [lit(&r.sql)]);
             if let Some(rev) = &r.reverse_sql {
-                t = quote!(#t.reverse(#rev));
+                d = d.method("reverse", [lit(rev)]);
             }
             for (backend, sql, rev) in &r.variants {
-                let backend =
-                    syn::Ident::new(&format!("{backend:?}"), proc_macro2::Span::call_site());
                 let rev = match rev {
-                    Some(r) => quote!(Some(#r)),
-                    None => quote!(None),
+                    Some(r) => call("Some", [lit(r)]),
+                    None => atom("None"),
                 };
-                t = quote!(#t.on(Backend::#backend, #sql, #rev));
+                d = d.method(
+                    "on",
+                    [atom(format!("Backend::{backend:?}")), lit(sql), rev],
+                );
             }
             if r.elidable {
-                t = quote!(#t.elidable());
+                d = d.method("elidable", []);
             }
-            t
+            d
         }
         Operation::RunRust(_) => {
             return Err(Error::Unwritable {
@@ -274,139 +242,109 @@ fn operation(op: &Operation, m: &Migration) -> Result<TokenStream> {
     })
 }
 
-fn with_one_off(t: TokenStream, value: &Option<Value>) -> TokenStream {
+fn with_one_off(d: Doc, value: &Option<Value>) -> Doc {
     match value {
-        Some(v) => {
-            let v = value_tokens(v);
-            quote!(#t.one_off_default(#v))
-        }
-        None => t,
+        Some(v) => d.method("one_off_default", [value_doc(v)]),
+        None => d,
     }
 }
 
-fn field(f: &Field) -> TokenStream {
-    let name = &*f.name;
-    let ty = field_type(&f.ty);
-    let mut t = quote!(Field::new(#name, #ty));
+fn field(f: &Field) -> Doc {
+    let mut d = call("Field::new", [lit(&f.name), field_type(&f.ty)]);
     if f.column != Field::new(f.name.clone(), f.ty.clone()).column {
-        let column = &*f.column;
-        t = quote!(#t.db_column(#column));
+        d = d.method("db_column", [lit(&f.column)]);
     }
     let flags = [
-        (f.null, quote!(null)),
-        (f.primary_key, quote!(primary_key)),
-        (f.auto, quote!(auto)),
-        (f.unique, quote!(unique)),
-        (f.db_index, quote!(db_index)),
-        (f.auto_now_add, quote!(auto_now_add)),
-        (f.auto_now, quote!(auto_now)),
+        (f.null, "null"),
+        (f.primary_key, "primary_key"),
+        (f.auto, "auto"),
+        (f.unique, "unique"),
+        (f.db_index, "db_index"),
+        (f.auto_now_add, "auto_now_add"),
+        (f.auto_now, "auto_now"),
     ];
     for (set, method) in flags {
         if set {
-            t = quote!(#t.#method());
+            d = d.method(method, []);
         }
     }
-    if let Some(d) = &f.default {
-        let v = value_tokens(d);
-        t = quote!(#t.default(#v));
+    if let Some(v) = &f.default {
+        d = d.method("default", [value_doc(v)]);
     }
-    t
+    d
 }
 
-fn field_type(ty: &FieldType) -> TokenStream {
-    let target = |to: &ModelRef| to.to_string();
+fn field_type(ty: &FieldType) -> Doc {
+    let target = |to: &ModelRef| lit(&to.to_string());
     match ty {
         FieldType::Column(c) => column_type(*c),
         FieldType::ForeignKey { to, on_delete } => {
-            let (to, od) = (target(to), ident(on_delete.name()));
-            quote!(foreign_key(#to, #od))
+            call("foreign_key", [target(to), atom(on_delete.name())])
         }
         FieldType::OneToOne { to, on_delete } => {
-            let (to, od) = (target(to), ident(on_delete.name()));
-            quote!(one_to_one(#to, #od))
+            call("one_to_one", [target(to), atom(on_delete.name())])
         }
-        FieldType::ManyToMany { to } => {
-            let to = target(to);
-            quote!(many_to_many(#to))
-        }
+        FieldType::ManyToMany { to } => call("many_to_many", [target(to)]),
     }
 }
 
-fn column_type(c: ColumnType) -> TokenStream {
+fn column_type(c: ColumnType) -> Doc {
     match c {
         ColumnType::Decimal {
             max_digits,
             decimal_places,
-        } => {
-            let (d, p) = (
-                unsuffixed(max_digits.into()),
-                unsuffixed(decimal_places.into()),
-            );
-            quote!(Decimal { max_digits: #d, decimal_places: #p })
-        }
-        ColumnType::Varchar(n) => {
-            let n = unsuffixed(n.into());
-            quote!(Varchar(#n))
-        }
-        other => ident(&format!("{other:?}")),
+        } => Doc::Struct(
+            "Decimal".into(),
+            vec![
+                ("max_digits".into(), atom(max_digits.to_string())),
+                ("decimal_places".into(), atom(decimal_places.to_string())),
+            ],
+        ),
+        ColumnType::Varchar(n) => call("Varchar", [atom(n.to_string())]),
+        other => atom(format!("{other:?}")),
     }
 }
 
-fn value_tokens(v: &Value) -> TokenStream {
+fn value_doc(v: &Value) -> Doc {
     match v {
-        Value::Bool(b) => quote!(#b),
-        Value::Int(i) => {
-            let lit = unsuffixed(i.unsigned_abs());
-            if *i < 0 {
-                quote!(-#lit)
-            } else {
-                quote!(#lit)
-            }
-        }
-        Value::Number(n) => {
-            let n = &**n;
-            quote!(Value::number(#n))
-        }
-        Value::Str(s) => {
-            let s = &**s;
-            quote!(#s)
-        }
-        Value::Now => quote!(Value::Now),
+        Value::Bool(b) => atom(b.to_string()),
+        Value::Int(i) => atom(i.to_string()),
+        Value::Number(n) => call("Value::number", [lit(n)]),
+        Value::Str(s) => lit(s),
+        Value::Now => atom("Value::Now"),
     }
 }
 
-fn index(i: &Index) -> TokenStream {
-    let name = &*i.name;
-    let fields = i.fields.iter().map(|f| &**f);
-    let t = quote!(Index::new(#name, [#(#fields),*]));
+fn names(fields: &[crate::state::Name]) -> Doc {
+    array(fields.iter().map(|f| lit(f)))
+}
+
+fn index(i: &Index) -> Doc {
+    let d = call("Index::new", [lit(&i.name), names(&i.fields)]);
     if i.unique {
-        quote!(#t.unique())
+        d.method("unique", [])
     } else {
-        t
+        d
     }
 }
 
-fn constraint(c: &Constraint) -> TokenStream {
+fn constraint(c: &Constraint) -> Doc {
     match c {
         Constraint::Unique { name, fields } => {
-            let name = &**name;
-            let fields = fields.iter().map(|f| &**f);
-            quote!(Constraint::unique(#name, [#(#fields),*]))
+            call("Constraint::unique", [lit(name), names(fields)])
         }
-        Constraint::Check { name, expr } => {
-            let (name, expr) = (&**name, &**expr);
-            quote!(Constraint::check(#name, #expr))
-        }
+        Constraint::Check { name, expr } => two("Constraint::check", name, expr),
     }
 }
 
-fn unsuffixed(n: u64) -> proc_macro2::Literal {
-    proc_macro2::Literal::u64_unsuffixed(n)
+/// `path("a", "b")`.
+fn two(path: &str, a: &str, b: &str) -> Doc {
+    call(path, [lit(a), lit(b)])
 }
 
-fn ident(s: &str) -> TokenStream {
-    let i = syn::Ident::new(s, proc_macro2::Span::call_site());
-    quote!(#i)
+/// `path("a", "b", "c")`.
+fn three(path: &str, a: &str, b: &str, c: &str) -> Doc {
+    call(path, [lit(a), lit(b), lit(c)])
 }
 
 #[cfg(test)]

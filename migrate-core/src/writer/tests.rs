@@ -55,6 +55,15 @@ fn a_migration_file_spells_out_every_operation() {
 }
 
 #[test]
+fn a_migration_file_is_rust_within_the_line_width() {
+    let text = migration_file(&sample()).unwrap();
+    syn::parse_file(&text).expect("the file parses as Rust");
+    for line in text.lines() {
+        assert!(line.len() <= doc::WIDTH, "too long: {line}");
+    }
+}
+
+#[test]
 fn the_same_migration_gives_the_same_bytes() {
     assert_eq!(
         migration_file(&sample()).unwrap(),
