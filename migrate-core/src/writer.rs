@@ -200,14 +200,10 @@ fn operation(op: &Operation, m: &Migration) -> Result<Doc> {
             call("AlterField::new", [lit(&a.model), field(&a.field)]),
             &a.one_off_default,
         ),
-        Operation::RenameField(r) => {
-            three("RenameField::new", &r.model, &r.old_name, &r.new_name)
-        }
+        Operation::RenameField(r) => three("RenameField::new", &r.model, &r.old_name, &r.new_name),
         Operation::AddIndex(a) => call("AddIndex::new", [lit(&a.model), index(&a.index)]),
         Operation::RemoveIndex(r) => two("RemoveIndex::new", &r.model, &r.name),
-        Operation::RenameIndex(r) => {
-            three("RenameIndex::new", &r.model, &r.old_name, &r.new_name)
-        }
+        Operation::RenameIndex(r) => three("RenameIndex::new", &r.model, &r.old_name, &r.new_name),
         Operation::AddConstraint(a) => call(
             "AddConstraint::new",
             [lit(&a.model), constraint(&a.constraint)],
@@ -223,10 +219,7 @@ fn operation(op: &Operation, m: &Migration) -> Result<Doc> {
                     Some(r) => call("Some", [lit(r)]),
                     None => atom("None"),
                 };
-                d = d.method(
-                    "on",
-                    [atom(format!("Backend::{backend:?}")), lit(sql), rev],
-                );
+                d = d.method("on", [atom(format!("Backend::{backend:?}")), lit(sql), rev]);
             }
             if r.elidable {
                 d = d.method("elidable", []);

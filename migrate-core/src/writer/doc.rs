@@ -204,7 +204,10 @@ mod tests {
         let d = call("Field::new", [lit("id"), atom("BigInt")])
             .method("primary_key", [])
             .method("auto", []);
-        assert_eq!(printed(&d, 0), r#"Field::new("id", BigInt).primary_key().auto()"#);
+        assert_eq!(
+            printed(&d, 0),
+            r#"Field::new("id", BigInt).primary_key().auto()"#
+        );
     }
 
     #[test]

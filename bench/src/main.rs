@@ -1,0 +1,959 @@
+//! The benchmark suite: generates the S/M/L projects and the 5,000/10,000-migration
+//! histories, builds each project's `migrate` binary (release), times whole-process runs of
+//! it against the targets of the speed issue, and prints the table.
+//!
+//! ```text
+//! cargo run --release -p migrate-bench                  # the whole suite, the table on stdout
+//! cargo run --release -p migrate-bench -- --runs 9 --write BENCHMARKS.md
+//! cargo run --release -p migrate-bench -- generate L DIR   # only write a project in DIR
+//! ```
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use migrate_bench::generate::{self, Project, SEED};
+use migrate_bench::measure::{self, Run, Summary};
+
+/// The model sets: name, apps, models per app.
+const SIZES: [(&str, usize, usize); 3] = [("S", 10, 10), ("M", 20, 25), ("L", 40, 50)];
+/// The histories: apps, migrations per app.
+const HISTORIES: [(usize, usize); 2] = [(50, 100), (100, 100)];
+const MIB: u64 = 1024;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let ws = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("bench/ sits in the workspace")?
+        .to_path_buf();
+    if args.first().map(String::as_str) == Some("generate") {
+        let [_, workload, dir] = &args[..] else {
+            bail!("usage: migrate-bench generate S|M|L|L-edit1|L-edit5|H5000|H10000 DIR");
+        };
+        let project = write_workload(Path::new(dir), workload, &ws)?;
+        println!("wrote {}", project.root.display());
+        return Ok(());
+    }
+    let mut runs = 5;
+    let mut write_to = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--runs" => runs = it.next().context("--runs N")?.parse()?,
+            "--write" => write_to = Some(PathBuf::from(it.next().context("--write FILE")?)),
+            other => bail!("unknown argument {other}; see the top of bench/src/main.rs"),
+        }
+    }
+    let work = ws.join("target").join("bench");
+    let suite = Suite {
+        runs,
+        target_dir: work.join("target"),
+        logs: work.join("logs"),
+        projects: work.join("projects"),
+        work,
+    };
+    let report = suite.run()?;
+    let table = report.render(&suite);
+    println!("{table}");
+    if let Some(path) = write_to {
+        std::fs::write(&path, report.markdown(&suite, &table))
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    if report.rows.iter().any(|r| r.met() == Some(false)) {
+        eprintln!("some targets are not met");
+    }
+    Ok(())
+}
+
+/// Writes a workload under `parent`: `S`, `M`, `L` (models only, as project `bench-<size>`),
+/// `L-edit1` and `L-edit5` (the L models with one model or 5% of them edited, over the
+/// existing `bench-l`, its migrations kept), `H5000` and `H10000` (a history and the
+/// models at its end).
+fn write_workload(parent: &Path, workload: &str, ws: &Path) -> anyhow::Result<Project> {
+    let (_, apps, per_app) = SIZES[2];
+    let edit = match workload {
+        "L-edit1" => Some(apps * per_app),
+        "L-edit5" => Some(20),
+        _ => None,
+    };
+    if let Some(every) = edit {
+        let project = Project::open(parent, "bench-l")?;
+        let models = generate::models(apps, per_app, SEED);
+        project.write_models(&generate::change(&models, every))?;
+        return Ok(project);
+    }
+    let project = Project::create(parent, &format!("bench-{}", workload.to_lowercase()), ws)?;
+    if let Some(&(_, apps, per_app)) = SIZES.iter().find(|(s, _, _)| *s == workload) {
+        project.write_models(&generate::models(apps, per_app, SEED))?;
+    } else if let Some(&(apps, per_app)) = HISTORIES
+        .iter()
+        .find(|(a, p)| format!("H{}", a * p) == workload)
+    {
+        let history = generate::history(apps, per_app);
+        project.write_migrations(&history)?;
+        project.write_models(&generate::replay(&history)?)?;
+    } else {
+        bail!("unknown workload {workload}: S, M, L, L-edit1, L-edit5, H5000 or H10000");
+    }
+    Ok(project)
+}
+
+#[derive(Debug)]
+struct Suite {
+    runs: usize,
+    work: PathBuf,
+    target_dir: PathBuf,
+    logs: PathBuf,
+    projects: PathBuf,
+}
+
+/// What a workload is held to.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    /// At most this long.
+    Within(Duration),
+    /// At most `factor` times the database's own client on the same SQL.
+    OfRaw(f64),
+    /// Peak memory of at most this many KiB.
+    Memory(u64),
+    /// Measured and reported only.
+    None,
+}
+
+#[derive(Debug)]
+struct Row {
+    workload: String,
+    django: &'static str,
+    target: Target,
+    ours: Option<Summary>,
+    /// The database's own client on the same SQL, for `Target::OfRaw`.
+    raw: Option<Duration>,
+    /// Why there is no figure (a server that could not be reached).
+    missing: Option<String>,
+}
+
+impl Row {
+    fn within(workload: &str, django: &'static str, limit_ms: u64, ours: Summary) -> Row {
+        Row {
+            workload: workload.into(),
+            django,
+            target: Target::Within(Duration::from_millis(limit_ms)),
+            ours: Some(ours),
+            raw: None,
+            missing: None,
+        }
+    }
+
+    fn met(&self) -> Option<bool> {
+        let ours = self.ours?;
+        match self.target {
+            Target::Within(limit) => Some(ours.median <= limit),
+            Target::OfRaw(factor) => {
+                Some(ours.median.as_secs_f64() <= factor * self.raw?.as_secs_f64())
+            }
+            Target::Memory(kib) => Some(ours.max_rss_kib <= kib),
+            Target::None => None,
+        }
+    }
+
+    fn target_text(&self) -> String {
+        match self.target {
+            Target::Within(limit) => format!("≤ {}", secs(limit)),
+            Target::OfRaw(factor) => match self.raw {
+                Some(raw) => format!("≤ {factor} × raw ({} raw)", secs(raw)),
+                None => format!("≤ {factor} × raw"),
+            },
+            Target::Memory(kib) => format!("≤ {} MB", kib / MIB),
+            Target::None => match self.raw {
+                Some(raw) => format!("none ({} raw)", secs(raw)),
+                None => "none".into(),
+            },
+        }
+    }
+
+    fn ours_text(&self) -> String {
+        match (&self.ours, &self.missing) {
+            (_, Some(why)) => why.clone(),
+            (Some(s), None) if matches!(self.target, Target::Memory(_)) => mib(s.max_rss_kib),
+            (Some(s), None) => format!("{} ({})", secs(s.median), mib(s.max_rss_kib)),
+            (None, None) => "–".into(),
+        }
+    }
+}
+
+/// A growth series: workload, then (size label, size, median time) per size.
+type Series = (String, Vec<(String, usize, Duration)>);
+
+#[derive(Debug, Default)]
+struct Report {
+    rows: Vec<Row>,
+    growth: Vec<Series>,
+    builds: Vec<(String, Duration)>,
+}
+
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 1.0 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{s:.2} s")
+    }
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / MIB as f64)
+}
+
+impl Report {
+    /// The table of targets, the growth ratios and the build times, as Markdown.
+    fn render(&self, suite: &Suite) -> String {
+        let mut t = String::new();
+        let _ = writeln!(
+            t,
+            "Whole process, release build, median of {} runs (peak memory: the largest of them).\n",
+            suite.runs
+        );
+        let _ = writeln!(
+            t,
+            "Peak memory is each process's own, as the kernel reports it (`wait4`); it is never \
+             below the suite's own, {}.\n",
+            mib(measure::own_peak_kib())
+        );
+        let _ = writeln!(
+            t,
+            "| workload | Django 5.2 | target | ours (peak memory) | met |"
+        );
+        let _ = writeln!(t, "|---|---|---|---|---|");
+        for r in &self.rows {
+            let met = match r.met() {
+                Some(true) => "yes",
+                Some(false) => "NO",
+                None => "–",
+            };
+            let _ = writeln!(
+                t,
+                "| {} | {} | {} | {} | {met} |",
+                r.workload,
+                r.django,
+                r.target_text(),
+                r.ours_text()
+            );
+        }
+        let _ = writeln!(
+            t,
+            "\nGrowth (time ratio for each size ratio; linear when they match, at most 2× per doubling):\n"
+        );
+        let _ = writeln!(t, "| workload | figures | ratios |");
+        let _ = writeln!(t, "|---|---|---|");
+        for (workload, series) in &self.growth {
+            let figures: Vec<String> = series
+                .iter()
+                .map(|(label, _, d)| format!("{label}: {}", secs(*d)))
+                .collect();
+            let ratios: Vec<String> = series
+                .windows(2)
+                .map(|w| {
+                    let size = w[1].1 as f64 / w[0].1 as f64;
+                    let time = w[1].2.as_secs_f64() / w[0].2.as_secs_f64();
+                    format!("{}→{}: ×{size:.1} size, ×{time:.2} time", w[0].0, w[1].0)
+                })
+                .collect();
+            let _ = writeln!(
+                t,
+                "| {workload} | {} | {} |",
+                figures.join(", "),
+                ratios.join("; ")
+            );
+        }
+        let _ = writeln!(
+            t,
+            "\nBuild of the L project's crate (release, dependencies already built):\n"
+        );
+        let _ = writeln!(t, "| build | time |");
+        let _ = writeln!(t, "|---|---|");
+        for (what, d) in &self.builds {
+            let _ = writeln!(t, "| {what} | {} |", secs(*d));
+        }
+        t
+    }
+
+    /// BENCHMARKS.md: the table, the machine and the command.
+    fn markdown(&self, suite: &Suite, table: &str) -> String {
+        let _ = self;
+        format!(
+            "# Benchmarks\n\nWritten by `cargo run --release -p migrate-bench -- --runs {} --write BENCHMARKS.md` \
+             on {}.\n\nMachine: {}.\n\n{table}",
+            suite.runs,
+            today(),
+            machine()
+        )
+    }
+}
+
+fn today() -> String {
+    command_line("date", &["-u", "+%Y-%m-%d"]).unwrap_or_else(|| "an unknown date".into())
+}
+
+/// CPU, cores, memory, kernel, toolchain and database versions, as this machine reports them.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let kib: u64 = m.lines().next()?.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!("{} GiB", kib / MIB / MIB))
+        })
+        .unwrap_or_else(|| "unknown memory".into());
+    let versions: Vec<String> = [
+        ("uname", &["-sr"][..]),
+        ("rustc", &["--version"][..]),
+        ("sqlite3", &["--version"][..]),
+        ("psql", &["--version"][..]),
+        ("mariadb", &["--version"][..]),
+    ]
+    .iter()
+    .filter_map(|(cmd, args)| command_line(cmd, args))
+    .map(|v| v.split(' ').take(5).collect::<Vec<_>>().join(" "))
+    .collect();
+    format!("{cpu}, {cores} cores, {memory}; {}", versions.join("; "))
+}
+
+/// The first line a command prints, if it runs.
+fn command_line(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(cmd).args(args).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(text.lines().next()?.trim().to_owned())
+}
+
+/// A database to apply M onto, and its own command-line client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Db {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+/// The parts of `scheme://user[:password]@host[:port]/database`.
+struct UrlParts {
+    user: String,
+    password: Option<String>,
+    host: String,
+    port: Option<String>,
+}
+
+fn url_parts(url: &str) -> UrlParts {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let (userinfo, hostport) = authority.rsplit_once('@').unwrap_or(("", authority));
+    let (user, password) = match userinfo.split_once(':') {
+        Some((u, p)) => (u.to_owned(), Some(p.to_owned())),
+        None => (userinfo.to_owned(), None),
+    };
+    let (host, port) = match hostport.split_once(':') {
+        Some((h, p)) => (h.to_owned(), Some(p.to_owned())),
+        None => (hostport.to_owned(), None),
+    };
+    UrlParts {
+        user,
+        password,
+        host,
+        port,
+    }
+}
+
+const BENCH_DB: &str = "migrate_bench";
+
+impl Db {
+    fn label(self) -> &'static str {
+        match self {
+            Db::Sqlite => "SQLite",
+            Db::Postgres => "PostgreSQL",
+            Db::Mysql => "MariaDB",
+        }
+    }
+
+    fn dialect(self) -> &'static str {
+        match self {
+            Db::Sqlite => "sqlite",
+            Db::Postgres => "postgres",
+            Db::Mysql => "mysql",
+        }
+    }
+
+    /// The server, as the tests find it (`MIGRATE_TEST_POSTGRES_URL`, `MIGRATE_TEST_MYSQL_URL`).
+    fn server(self) -> String {
+        match self {
+            Db::Sqlite => String::new(),
+            Db::Postgres => std::env::var("MIGRATE_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+            Db::Mysql => std::env::var("MIGRATE_TEST_MYSQL_URL")
+                .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
+        }
+    }
+
+    fn sqlite_file(work: &Path) -> PathBuf {
+        work.join("m.sqlite3")
+    }
+
+    fn url(self, work: &Path) -> String {
+        match self {
+            Db::Sqlite => format!("sqlite://{}", Db::sqlite_file(work).display()),
+            _ => {
+                let server = self.server();
+                let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
+                format!("{base}/{BENCH_DB}")
+            }
+        }
+    }
+
+    /// The client, connected to the server's own database or to the bench database.
+    fn client_command(self, bench_db: bool) -> Command {
+        match self {
+            Db::Sqlite => unreachable!("SQLite has no server"),
+            Db::Postgres => {
+                let mut c = Command::new("psql");
+                c.arg(if bench_db {
+                    self.url(Path::new(""))
+                } else {
+                    self.server()
+                });
+                c.args(["-q", "-X", "-v", "ON_ERROR_STOP=1"]);
+                c
+            }
+            Db::Mysql => {
+                let parts = url_parts(&self.server());
+                let mut c = Command::new("mariadb");
+                c.args(["-h", &parts.host, "-u", &parts.user]);
+                if let Some(port) = &parts.port {
+                    c.args(["-P", port]);
+                }
+                if let Some(password) = &parts.password {
+                    c.arg(format!("--password={password}"));
+                }
+                if bench_db {
+                    c.arg(BENCH_DB);
+                }
+                c
+            }
+        }
+    }
+
+    /// An empty database.
+    fn reset(self, work: &Path) -> anyhow::Result<()> {
+        if self == Db::Sqlite {
+            return remove(&Db::sqlite_file(work));
+        }
+        let mut c = self.client_command(false);
+        match self {
+            // The checkpoint flushes what creating the database wrote, so that no run pays
+            // for the previous one's writes.
+            Db::Postgres => c.args([
+                "-c",
+                &format!("DROP DATABASE IF EXISTS {BENCH_DB}"),
+                "-c",
+                &format!("CREATE DATABASE {BENCH_DB}"),
+                "-c",
+                "CHECKPOINT",
+            ]),
+            _ => c.args([
+                "-e",
+                &format!("DROP DATABASE IF EXISTS {BENCH_DB}; CREATE DATABASE {BENCH_DB}"),
+            ]),
+        };
+        let out = c.output().with_context(|| format!("running {c:?}"))?;
+        if !out.status.success() {
+            bail!("{c:?}: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(())
+    }
+
+    /// Whether the script needs its own BEGIN/COMMIT (psql gets `-1`; MariaDB commits DDL
+    /// statement by statement whatever one writes).
+    fn wraps_transaction(self) -> bool {
+        self == Db::Sqlite
+    }
+
+    /// The client running `script` (its standard input) against the bench database, and
+    /// stopping at the first error.
+    fn client(self, work: &Path, script: &Path) -> Run {
+        let command = match self {
+            Db::Sqlite => {
+                let mut c = Command::new("sqlite3");
+                c.args(["-bail", "-batch"]).arg(Db::sqlite_file(work));
+                c
+            }
+            Db::Postgres => {
+                // `-1` applies to `-f` files, not to standard input.
+                let mut c = self.client_command(true);
+                c.arg("-1").arg("-f").arg(script);
+                return c.into();
+            }
+            Db::Mysql => self.client_command(true),
+        };
+        Run {
+            command,
+            stdin: Some(script.to_path_buf()),
+        }
+    }
+}
+
+/// The files under a directory, to put back after a command that writes there.
+#[derive(Debug)]
+struct Snapshot {
+    dir: PathBuf,
+    files: std::collections::BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl Snapshot {
+    fn take(dir: &Path) -> anyhow::Result<Snapshot> {
+        let mut files = std::collections::BTreeMap::new();
+        for path in walk(dir)? {
+            let bytes = std::fs::read(&path)?;
+            files.insert(path, bytes);
+        }
+        Ok(Snapshot {
+            dir: dir.to_path_buf(),
+            files,
+        })
+    }
+
+    fn restore(&self) -> anyhow::Result<()> {
+        for path in walk(&self.dir)? {
+            match self.files.get(&path) {
+                None => std::fs::remove_file(&path)?,
+                Some(bytes) if std::fs::read(&path)? != *bytes => std::fs::write(&path, bytes)?,
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    Ok(files)
+}
+
+impl Suite {
+    fn run(&self) -> anyhow::Result<Report> {
+        let mut report = Report::default();
+        std::fs::create_dir_all(&self.work)?;
+        eprintln!(
+            "building the generated projects in {} (the first build compiles the dependencies)",
+            self.target_dir.display()
+        );
+
+        // Models: S, M, L from scratch, then with their initial migrations.
+        let mut scratch = Vec::new();
+        let mut check = Vec::new();
+        let mut projects = Vec::new();
+        for (size, apps, per_app) in SIZES {
+            let project = self.generate(size)?;
+            let models = apps * per_app;
+            self.build(&project)?;
+            let t = self.measure(
+                &project,
+                "makemigrations-scratch",
+                0,
+                &["makemigrations", "--noinput"],
+                None,
+                || project.write_migrations(&[]),
+            )?;
+            scratch.push((size.to_owned(), models, t));
+            // The last run's files stay: the initial migrations, built into the binary.
+            self.build(&project)?;
+            let t = self.measure(
+                &project,
+                "makemigrations-check",
+                0,
+                &["makemigrations", "--check"],
+                None,
+                || Ok(()),
+            )?;
+            check.push((size.to_owned(), models, t));
+            projects.push((size, project, apps, per_app));
+        }
+        let (_, l, _, _) = &projects[2];
+        report.rows.push(Row::within(
+            "makemigrations from scratch, L (2,000 models)",
+            "22.5 s",
+            200,
+            scratch[2].2,
+        ));
+        report.rows.push(Row::within(
+            "makemigrations --check, no changes, L",
+            "10.4 s",
+            100,
+            check[2].2,
+        ));
+
+        // L: build times, then the 5% change.
+        report
+            .builds
+            .push(("L, the project crate from clean".into(), {
+                let out = Command::new(cargo())
+                    .args(["clean", "--release", "--offline", "-p", &l.name])
+                    .current_dir(&l.root)
+                    .env("CARGO_TARGET_DIR", &self.target_dir)
+                    .output()?;
+                if !out.status.success() {
+                    bail!("cargo clean: {}", String::from_utf8_lossy(&out.stderr));
+                }
+                self.build(l)?
+            }));
+        self.generate("L-edit1")?;
+        report
+            .builds
+            .push(("L, incremental, one model edited".into(), self.build(l)?));
+        self.generate("L-edit5")?;
+        report.builds.push((
+            "L, incremental, 5% of the models edited".into(),
+            self.build(l)?,
+        ));
+        let before = Snapshot::take(&l.root.join("migrations"))?;
+        let t = self.measure(
+            l,
+            "makemigrations-incremental",
+            0,
+            &["makemigrations", "--noinput"],
+            None,
+            || before.restore(),
+        )?;
+        before.restore()?;
+        report.rows.push(Row::within(
+            "incremental makemigrations after a 5% change, L",
+            "10.6 s",
+            100,
+            t,
+        ));
+
+        // Histories.
+        let mut show = Vec::new();
+        let mut plan = Vec::new();
+        let mut hcheck = Vec::new();
+        for (apps, per_app) in HISTORIES {
+            let n = apps * per_app;
+            let project = self.generate(&format!("H{n}"))?;
+            self.build(&project)?;
+            let db = self.work.join(format!("h{n}.sqlite3"));
+            let url = format!("sqlite://{}", db.display());
+            let fresh = || remove(&db);
+            let label = format!("{n}");
+            show.push((
+                label.clone(),
+                n,
+                self.measure(
+                    &project,
+                    "showmigrations",
+                    0,
+                    &["showmigrations"],
+                    Some(&url),
+                    fresh,
+                )?,
+            ));
+            plan.push((
+                label.clone(),
+                n,
+                self.measure(
+                    &project,
+                    "plan",
+                    0,
+                    &["migrate", "--plan"],
+                    Some(&url),
+                    fresh,
+                )?,
+            ));
+            hcheck.push((
+                label,
+                n,
+                self.measure(
+                    &project,
+                    "history-check",
+                    0,
+                    &["makemigrations", "--check"],
+                    Some(&url),
+                    fresh,
+                )?,
+            ));
+        }
+        report.rows.push(Row::within(
+            "showmigrations, 10,000 migrations",
+            "6.6 s",
+            100,
+            show[1].2,
+        ));
+        report.rows.push(Row::within(
+            "migrate --plan, 10,000 migrations, empty DB",
+            "6.3 s",
+            100,
+            plan[1].2,
+        ));
+        report.rows.push(Row::within(
+            "makemigrations --check, 10,000 migrations",
+            "28.0 s",
+            300,
+            hcheck[1].2,
+        ));
+
+        // Applying M, against the database's own client on the same SQL.
+        let (_, m, _, _) = &projects[1];
+        for backend in [Db::Sqlite, Db::Postgres, Db::Mysql] {
+            report.rows.push(self.apply(m, backend)?);
+        }
+
+        let peak = report
+            .rows
+            .iter()
+            .filter_map(|r| r.ours.map(|s| s.max_rss_kib))
+            .max()
+            .unwrap_or(0);
+        report.rows.push(Row {
+            workload: "peak memory of any of the above".into(),
+            django: "130–270 MB",
+            target: Target::Memory(50 * MIB),
+            ours: Some(Summary {
+                median: Duration::ZERO,
+                max_rss_kib: peak,
+            }),
+            raw: None,
+            missing: None,
+        });
+
+        let summary_of = |v: &Vec<(String, usize, Summary)>| -> Vec<(String, usize, Duration)> {
+            v.iter()
+                .map(|(l, n, s)| (l.clone(), *n, s.median))
+                .collect()
+        };
+        report.growth = vec![
+            ("makemigrations from scratch".into(), summary_of(&scratch)),
+            (
+                "makemigrations --check, no changes".into(),
+                summary_of(&check),
+            ),
+            ("showmigrations".into(), summary_of(&show)),
+            ("migrate --plan".into(), summary_of(&plan)),
+            (
+                "makemigrations --check, history".into(),
+                summary_of(&hcheck),
+            ),
+        ];
+        Ok(report)
+    }
+
+    /// Writes a workload in a child process of this binary (`generate`), so that this
+    /// process stays small: a child's peak memory as the kernel reports it is never below
+    /// its parent's at the time it was started.
+    fn generate(&self, workload: &str) -> anyhow::Result<Project> {
+        let out = Command::new(std::env::current_exe()?)
+            .arg("generate")
+            .arg(workload)
+            .arg(&self.projects)
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "generating {workload}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let name = if workload.starts_with("L-") {
+            "bench-l".to_owned()
+        } else {
+            format!("bench-{}", workload.to_lowercase())
+        };
+        Project::open(&self.projects, &name)
+    }
+
+    /// `cargo build --release` of the project's binary; how long it took.
+    fn build(&self, project: &Project) -> anyhow::Result<Duration> {
+        eprintln!("  building {}", project.name);
+        let start = Instant::now();
+        let out = Command::new(cargo())
+            .args([
+                "build",
+                "--release",
+                "--offline",
+                "--quiet",
+                "--bin",
+                &project.bin(),
+            ])
+            .current_dir(&project.root)
+            .env("CARGO_TARGET_DIR", &self.target_dir)
+            .output()
+            .context("running cargo")?;
+        if !out.status.success() {
+            bail!(
+                "building {} failed:\n{}",
+                project.root.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(start.elapsed())
+    }
+
+    fn command(&self, project: &Project, args: &[&str], url: Option<&str>) -> Command {
+        let mut c = Command::new(self.target_dir.join("release").join(project.bin()));
+        c.args(args).current_dir(&project.root);
+        c.env("DATABASE_URL", url.unwrap_or("sqlite://db.sqlite3"));
+        c
+    }
+
+    /// The median of `runs` runs of the project's binary with `args`, each after `setup`.
+    fn measure(
+        &self,
+        project: &Project,
+        label: &str,
+        expect: i32,
+        args: &[&str],
+        url: Option<&str>,
+        setup: impl FnMut() -> anyhow::Result<()>,
+    ) -> anyhow::Result<Summary> {
+        eprintln!("  {} {}", project.name, args.join(" "));
+        let label = format!("{}-{label}", project.name);
+        measure::runs(self.runs, &self.logs, &label, expect, setup, || {
+            self.command(project, args, url).into()
+        })
+    }
+
+    /// `migrate` of the whole project onto an empty database, and the SQL `sqlmigrate`
+    /// prints for each planned migration, in plan order, run in one transaction by the
+    /// database's own client.
+    fn apply(&self, project: &Project, db: Db) -> anyhow::Result<Row> {
+        let workload = format!("migrate M (500 models) onto empty {}", db.label());
+        let (django, factor) = match db {
+            Db::Sqlite => ("78.9 s (raw sqlite3: 4.4 s)", Some(1.1)),
+            Db::Postgres => ("80.2 s (raw psql -1: 3.4 s)", Some(1.1)),
+            Db::Mysql => ("not measured", None),
+        };
+        let mut row = Row {
+            workload,
+            django,
+            target: factor.map_or(Target::None, Target::OfRaw),
+            ours: None,
+            raw: None,
+            missing: None,
+        };
+        let url = db.url(&self.work);
+        if let Err(e) = db.reset(&self.work) {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                return Err(e.context(format!("{} is unreachable under CI=true", db.label())));
+            }
+            eprintln!("SKIPPED: {} is unreachable: {e:#}", db.label());
+            row.missing = Some(format!("skipped: {} unreachable", db.label()));
+            return Ok(row);
+        }
+        // The plan, then each migration's SQL, in order.
+        let plan_out = self.output(project, &["migrate", "--plan"], &url)?;
+        let mut script = String::new();
+        if db.wraps_transaction() {
+            script.push_str("BEGIN;\n");
+        }
+        for key in plan_out
+            .lines()
+            .filter(|l| !l.starts_with(char::is_whitespace) && l.contains('.'))
+        {
+            let (app, name) = key.split_once('.').expect("filtered");
+            let sql = self.output(
+                project,
+                &["sqlmigrate", app, name, "--dialect", db.dialect()],
+                &url,
+            )?;
+            for line in sql.lines() {
+                if line != "BEGIN;" && line != "COMMIT;" {
+                    script.push_str(line);
+                    script.push('\n');
+                }
+            }
+        }
+        if db.wraps_transaction() {
+            script.push_str("COMMIT;\n");
+        }
+        let script_path = self.work.join(format!("m-{}.sql", db.dialect()));
+        std::fs::write(&script_path, &script)?;
+        // Raw and ours take turns, so that a server's slow drift (checkpoints, catalog
+        // growth) weighs on both alike.
+        eprintln!(
+            "  {} migrate, and the raw script, on {}",
+            project.name,
+            db.label()
+        );
+        let (mut raw, mut ours) = (Vec::new(), Vec::new());
+        for _ in 0..self.runs {
+            db.reset(&self.work)?;
+            let client = db.client(&self.work, &script_path);
+            raw.push(measure::run_once(
+                client,
+                &self.logs,
+                &format!("raw-{}", db.dialect()),
+                0,
+            )?);
+            db.reset(&self.work)?;
+            let migrate = self.command(project, &["migrate"], Some(&url)).into();
+            let label = format!("{}-migrate-{}", project.name, db.dialect());
+            ours.push(measure::run_once(migrate, &self.logs, &label, 0)?);
+        }
+        let (raw, ours) = (Summary::of(&raw), Summary::of(&ours));
+        eprintln!("    raw {}, ours {}", secs(raw.median), secs(ours.median));
+        row.raw = Some(raw.median);
+        row.ours = Some(ours);
+        Ok(row)
+    }
+
+    /// The stdout of one run of the project's binary (failing unless it exits 0).
+    fn output(&self, project: &Project, args: &[&str], url: &str) -> anyhow::Result<String> {
+        let out = self.command(project, args, Some(url)).output()?;
+        if !out.status.success() {
+            bail!(
+                "{} {} failed:\n{}",
+                project.bin(),
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    }
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn remove(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,144 @@
+//! Whole-process measurements: wall time from spawn to exit and the child's peak resident
+//! memory, as the kernel accounts them (`wait4`), over several runs.
+
+use std::fs::File;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+/// One run of a command.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    pub wall: Duration,
+    /// Peak resident set size, in KiB.
+    pub max_rss_kib: u64,
+}
+
+/// Several runs of a command: the median time and the largest peak memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Summary {
+    pub median: Duration,
+    pub max_rss_kib: u64,
+}
+
+impl Summary {
+    pub fn of(samples: &[Sample]) -> Summary {
+        let mut walls: Vec<Duration> = samples.iter().map(|s| s.wall).collect();
+        walls.sort();
+        Summary {
+            median: walls[walls.len() / 2],
+            max_rss_kib: samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0),
+        }
+    }
+}
+
+/// A command to run, with the file its standard input reads (none: empty).
+#[derive(Debug)]
+pub struct Run {
+    pub command: Command,
+    pub stdin: Option<std::path::PathBuf>,
+}
+
+impl From<Command> for Run {
+    fn from(command: Command) -> Self {
+        Run {
+            command,
+            stdin: None,
+        }
+    }
+}
+
+/// Runs the command once with its output in files under `log_dir` (named by `label`), and
+/// fails with that output unless it exits with `expect`.
+pub fn run_once(run: Run, log_dir: &Path, label: &str, expect: i32) -> anyhow::Result<Sample> {
+    let Run { mut command, stdin } = run;
+    std::fs::create_dir_all(log_dir)?;
+    let stdout_path = log_dir.join(format!("{label}.stdout"));
+    let stderr_path = log_dir.join(format!("{label}.stderr"));
+    command
+        .stdin(match &stdin {
+            Some(path) => Stdio::from(File::open(path)?),
+            None => Stdio::null(),
+        })
+        .stdout(File::create(&stdout_path)?)
+        .stderr(File::create(&stderr_path)?);
+    let start = Instant::now();
+    let child = command
+        .spawn()
+        .with_context(|| format!("starting {command:?}"))?;
+    let (code, max_rss_kib) = wait(child.id())?;
+    let wall = start.elapsed();
+    if code != expect {
+        let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
+        let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+        let tail = |s: &str| s.lines().rev().take(30).collect::<Vec<_>>().join("\n");
+        bail!(
+            "{command:?} exited with {code}, expected {expect}\nstdout (last lines, reversed):\n{}\nstderr (last lines, reversed):\n{}",
+            tail(&stdout),
+            tail(&stderr)
+        );
+    }
+    Ok(Sample { wall, max_rss_kib })
+}
+
+/// `runs` runs of the command `make` builds, each after `setup` (untimed); the summary is
+/// also printed on stderr as the suite goes.
+pub fn runs(
+    runs: usize,
+    log_dir: &Path,
+    label: &str,
+    expect: i32,
+    mut setup: impl FnMut() -> anyhow::Result<()>,
+    mut make: impl FnMut() -> Run,
+) -> anyhow::Result<Summary> {
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        setup()?;
+        samples.push(run_once(make(), log_dir, label, expect)?);
+    }
+    let summary = Summary::of(&samples);
+    eprintln!(
+        "    {label}: median {:.1} ms, peak {} KiB",
+        summary.median.as_secs_f64() * 1e3,
+        summary.max_rss_kib
+    );
+    Ok(summary)
+}
+
+/// Waits for the child `pid`, returning its exit code (128 + signal when killed) and peak
+/// resident memory in KiB.
+#[allow(unsafe_code)]
+fn wait(pid: u32) -> anyhow::Result<(i32, u64)> {
+    let pid = libc::pid_t::try_from(pid).context("pid out of range")?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain old data, for which all-zero bytes are a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are to live locals of the right types; `pid` is our own child,
+    // which std has not waited for (its `Child` handle is dropped unwaited).
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if waited != pid {
+        bail!("wait4({pid}) failed: {}", std::io::Error::last_os_error());
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    };
+    // Linux reports ru_maxrss in KiB.
+    Ok((code, u64::try_from(usage.ru_maxrss).unwrap_or(0)))
+}
+
+/// The high-water mark of this process's own memory (`VmHWM`), in KiB: a floor under every
+/// child's figure, since the kernel counts into a child's peak the memory of the process it
+/// was started from.
+pub fn own_peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
