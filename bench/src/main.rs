@@ -335,10 +335,21 @@ fn machine() -> String {
         ("mariadb", &["--version"][..]),
     ]
     .iter()
-    .filter_map(|(cmd, args)| command_line(cmd, args))
-    .map(|v| v.split(' ').take(5).collect::<Vec<_>>().join(" "))
+    .filter_map(|(cmd, args)| Some(format!("{cmd} {}", version(&command_line(cmd, args)?)?)))
     .collect();
     format!("{cpu}, {cores} cores, {memory}; {}", versions.join("; "))
+}
+
+/// The version in a `--version` line: its first word with two dots (`10.11.19-MariaDB`),
+/// else with one (`15.20`).
+fn version(line: &str) -> Option<String> {
+    let words: Vec<&str> = line
+        .split_whitespace()
+        .map(|w| w.trim_end_matches(','))
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    let dotted = |n: usize| words.iter().find(|w| w.matches('.').count() >= n);
+    dotted(2).or_else(|| dotted(1)).map(|w| w.to_string())
 }
 
 /// The first line a command prints, if it runs.
@@ -955,5 +966,29 @@ fn remove(path: &Path) -> anyhow::Result<()> {
     match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_read_off_version_lines() {
+        let mariadb = "mariadb  Ver 15.1 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)";
+        assert_eq!(version(mariadb).as_deref(), Some("10.11.19-MariaDB"));
+        let psql = "psql (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)";
+        assert_eq!(version(psql).as_deref(), Some("15.20"));
+        assert_eq!(version("no digits here"), None);
+    }
+
+    #[test]
+    fn urls_split_into_client_arguments() {
+        let p = url_parts("mysql://root:secret@127.0.0.1:3306/test");
+        assert_eq!(
+            (p.user.as_str(), p.password.as_deref(), p.host.as_str()),
+            ("root", Some("secret"), "127.0.0.1")
+        );
+        assert_eq!(p.port.as_deref(), Some("3306"));
     }
 }
