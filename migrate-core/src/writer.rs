@@ -1,5 +1,6 @@
-//! Migrations → Rust source. Builds a `syn::File` with `quote!` and prints it with
-//! prettyplease, so the same migration always gives the same bytes; the files are final as
+//! Migrations → Rust source. A migration file is printed by [`doc`], a small printer in
+//! rustfmt's layout, so the same migration always gives the same bytes; the two kinds of
+//! index (`mod.rs`) are small and go through quote and prettyplease. The files are final as
 //! printed (see [`root_index`] for how they stay out of rustfmt's way). Files spell out every
 //! field with the builder API of [`crate::prelude`] and never name a model struct.
 
