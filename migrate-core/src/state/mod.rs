@@ -2,8 +2,10 @@
 //! comparable data keyed by `(app, model)` in sorted order.
 //!
 //! It is built from the registered models (the "to" state) and, later, by replaying
-//! migrations (the "from" state). Models sit behind `Arc`, so cloning a state copies
-//! pointers and changing one model copies only that model.
+//! migrations (the "from" state). Each app's models sit in a map behind `Arc`, and each
+//! model behind its own `Arc`: cloning a state copies one pointer per app, and changing a
+//! model copies that app's map of pointers and that model only. The executor keeps a state
+//! before and after every operation, so this keeps applying linear in operations.
 
 mod model;
 mod tables;
@@ -17,10 +19,14 @@ pub use tables::{Column, ForeignKeyConstraint, Table, TableIndex, TableUnique};
 use crate::error::{Error, Result};
 use crate::fields::{ColumnType, FieldType, OnDelete};
 
-/// All models of a project, in `(app, model)` order.
+/// The models of one app.
+type AppModels = BTreeMap<ModelKey, Arc<ModelState>>;
+
+/// All models of a project, in `(app, model)` order. No app has an empty map, so equal
+/// states compare equal.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProjectState {
-    models: BTreeMap<ModelKey, Arc<ModelState>>,
+    apps: BTreeMap<Name, Arc<AppModels>>,
 }
 
 impl ProjectState {
@@ -42,57 +48,78 @@ impl ProjectState {
     /// Adds a model without validating references (replay validates once at the end).
     pub fn add_model(&mut self, model: ModelState) -> Result<()> {
         let key = model.key();
-        if self.models.contains_key(&key) {
+        if self.contains(&key) {
             return Err(Error::DuplicateModel {
                 app: key.app.into_owned(),
                 model: key.model.into_owned(),
             });
         }
-        self.models.insert(key, Arc::new(model));
+        let app = Arc::make_mut(self.apps.entry(key.app.clone()).or_default());
+        app.insert(key, Arc::new(model));
         Ok(())
     }
 
     pub fn remove_model(&mut self, key: &ModelKey) -> Option<Arc<ModelState>> {
-        self.models.remove(key)
+        let app = self.apps.get_mut(&key.app)?;
+        if !app.contains_key(key) {
+            return None;
+        }
+        let removed = Arc::make_mut(app).remove(key);
+        if app.is_empty() {
+            self.apps.remove(&key.app);
+        }
+        removed
+    }
+
+    fn contains(&self, key: &ModelKey) -> bool {
+        self.apps.get(&key.app).is_some_and(|m| m.contains_key(key))
+    }
+
+    /// Keys and models in `(app, model)` order.
+    fn entries(&self) -> impl Iterator<Item = (&ModelKey, &ModelState)> {
+        self.apps
+            .values()
+            .flat_map(|app| app.iter().map(|(k, m)| (k, &**m)))
     }
 
     pub fn model(&self, key: &ModelKey) -> Option<&ModelState> {
-        self.models.get(key).map(|m| &**m)
+        self.apps.get(&key.app)?.get(key).map(|m| &**m)
     }
 
     /// Mutable access that copies the model first if another state shares it.
     pub fn model_mut(&mut self, key: &ModelKey) -> Option<&mut ModelState> {
-        self.models.get_mut(key).map(Arc::make_mut)
+        let app = self.apps.get_mut(&key.app)?;
+        if !app.contains_key(key) {
+            return None;
+        }
+        Arc::make_mut(app).get_mut(key).map(Arc::make_mut)
     }
 
     /// Models in `(app, model)` order.
     pub fn models(&self) -> impl Iterator<Item = &ModelState> {
-        self.models.values().map(|m| &**m)
+        self.entries().map(|(_, m)| m)
     }
 
     /// App labels in sorted order, each once.
     pub fn apps(&self) -> Vec<&str> {
-        let mut apps: Vec<&str> = self.models.keys().map(|k| &*k.app).collect();
-        apps.dedup();
-        apps
+        self.apps.keys().map(|a| &**a).collect()
     }
 
     pub fn len(&self) -> usize {
-        self.models.len()
+        self.apps.values().map(|app| app.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.models.is_empty()
+        self.apps.is_empty()
     }
 
     /// The same models with the same schemas; field, index and constraint order aside.
     /// This is what "the migrations match the models" means.
     pub fn same_schema(&self, other: &ProjectState) -> bool {
-        self.models.len() == other.models.len()
+        self.len() == other.len()
             && self
-                .models
-                .iter()
-                .all(|(k, m)| other.models.get(k).is_some_and(|o| m.same_schema(o)))
+                .entries()
+                .all(|(k, m)| other.model(k).is_some_and(|o| m.same_schema(o)))
     }
 
     /// Resolves a relation's target as seen from a model of `from_app`: `app.Model` must
@@ -106,19 +133,19 @@ impl ProjectState {
             target: target.to_string(),
         };
         if let Some(key) = target.key() {
-            return if self.models.contains_key(&key) {
+            return if self.contains(&key) {
                 Ok(key)
             } else {
                 Err(dangling())
             };
         }
         let local = ModelKey::new(from.app.clone(), target.model.clone());
-        if self.models.contains_key(&local) {
+        if self.contains(&local) {
             return Ok(local);
         }
         let candidates: Vec<&ModelKey> = self
-            .models
-            .keys()
+            .entries()
+            .map(|(k, _)| k)
             .filter(|k| k.model == target.model)
             .collect();
         match candidates.as_slice() {
@@ -140,7 +167,7 @@ impl ProjectState {
         let mut resolved: Vec<(ModelKey, usize, ModelKey)> = Vec::new();
         let mut tables: HashMap<&str, &ModelKey> = HashMap::new();
         let mut names: HashMap<&str, &ModelKey> = HashMap::new();
-        for (key, model) in &self.models {
+        for (key, model) in self.entries() {
             if let Some(first) = tables.insert(&model.table, key) {
                 return Err(Error::DuplicateTable {
                     table: model.table.to_string(),
@@ -187,7 +214,7 @@ impl ProjectState {
         let mut owner = model.key();
         let mut current = field.clone();
         // A chain longer than the number of models must loop.
-        for _ in 0..=self.models.len() {
+        for _ in 0..=self.len() {
             match &current.ty {
                 FieldType::Column(ty) => return Ok(*ty),
                 FieldType::ManyToMany { .. } => {
