@@ -424,6 +424,7 @@ migrate-cli = {{ path = "{cli}" }}
 uuid = "1"
 chrono = {{ version = "0.4", default-features = false, features = ["std", "clock"] }}
 rust_decimal = "1"
+serde_json = "1"
 "#,
                 core = path("migrate-core"),
                 cli = path("migrate-cli"),

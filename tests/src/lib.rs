@@ -6,6 +6,8 @@ pub mod db;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use migrate_bench::generate::Project;
+
 /// The workspace root.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,7 +16,7 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// A project on disk: `Cargo.toml`, `src/models.rs` (what the test writes), `migrations/`,
+/// A project on disk: `Cargo.toml`, `src/models/mod.rs` (what the test writes), `migrations/`,
 /// and a `migrate` binary.
 #[derive(Debug)]
 pub struct TestProject {
@@ -23,64 +25,14 @@ pub struct TestProject {
 }
 
 impl TestProject {
-    /// A fresh project named `name` under `target/e2e-projects/`.
+    /// A fresh project named `name` under `target/e2e-projects/`, with the skeleton the
+    /// benchmark suite writes too (`migrate_bench::generate::Project`).
     pub fn new(name: &str) -> Self {
         let ws = workspace();
-        let root = ws.join("target").join("e2e-projects").join(name);
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(root.join("src/bin")).unwrap();
-        std::fs::create_dir_all(root.join("migrations")).unwrap();
-        let path = |krate: &str| ws.join(krate).display().to_string();
-        let manifest = format!(
-            r#"[package]
-name = "{name}"
-version = "0.1.0"
-edition = "2021"
-publish = false
-
-# Its own workspace, not a member of the one around it.
-[workspace]
-
-# Named after the project, so projects can share a target directory.
-[[bin]]
-name = "migrate-{name}"
-path = "src/bin/migrate.rs"
-
-[dependencies]
-migrate-core = {{ path = "{core}" }}
-migrate-cli = {{ path = "{cli}" }}
-uuid = "1"
-chrono = {{ version = "0.4", default-features = false, features = ["std", "clock"] }}
-rust_decimal = "1"
-serde_json = "1"
-"#,
-            core = path("migrate-core"),
-            cli = path("migrate-cli"),
-        );
-        std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
-        // The workspace's lock file pins the same versions, so the build needs no network.
-        std::fs::copy(ws.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
-        std::fs::write(
-            root.join("src/lib.rs"),
-            "pub mod models;\n\n#[path = \"../migrations/mod.rs\"]\npub mod migrations;\n",
-        )
-        .unwrap();
-        let package = name.replace('-', "_");
-        std::fs::write(
-            root.join("src/bin/migrate.rs"),
-            format!(
-                "fn main() -> std::process::ExitCode {{\n    migrate_cli::main(migrate_cli::Project::new(\n        {package}::migrations::all(),\n        concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/migrations\"),\n    ))\n}}\n"
-            ),
-        )
-        .unwrap();
-        std::fs::write(root.join("src/models.rs"), "").unwrap();
-        std::fs::write(
-            root.join("migrations/mod.rs"),
-            "pub fn all() -> Vec<migrate_core::Migration> {\n    Vec::new()\n}\n",
-        )
-        .unwrap();
+        let parent = ws.join("target").join("e2e-projects");
+        let project = Project::create(&parent, name, &ws).expect("the project skeleton is written");
         TestProject {
-            root,
+            root: project.root,
             name: name.to_owned(),
         }
     }
@@ -134,10 +86,10 @@ serde_json = "1"
         );
     }
 
-    /// Replaces `src/models.rs` (prefixed with the usual imports) and rebuilds.
+    /// Replaces `src/models/mod.rs` (prefixed with the usual imports) and rebuilds.
     pub fn models(&self, source: &str) {
         self.write(
-            "src/models.rs",
+            "src/models/mod.rs",
             &format!("#![allow(dead_code)]\nuse migrate_core::*;\n\n{source}"),
         );
         self.build();
