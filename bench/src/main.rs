@@ -599,7 +599,6 @@ impl Suite {
             let t = self.measure(
                 &project,
                 "makemigrations-scratch",
-                0,
                 &["makemigrations", "--noinput"],
                 None,
                 || project.write_migrations(&[]),
@@ -610,15 +609,14 @@ impl Suite {
             let t = self.measure(
                 &project,
                 "makemigrations-check",
-                0,
                 &["makemigrations", "--check"],
                 None,
                 || Ok(()),
             )?;
             check.push((size.to_owned(), models, t));
-            projects.push((size, project, apps, per_app));
+            projects.push(project);
         }
-        let (_, l, _, _) = &projects[2];
+        let l = &projects[2];
         report.rows.push(Row::within(
             "makemigrations from scratch, L (2,000 models)",
             "22.5 s",
@@ -659,7 +657,6 @@ impl Suite {
         let t = self.measure(
             l,
             "makemigrations-incremental",
-            0,
             &["makemigrations", "--noinput"],
             None,
             || before.restore(),
@@ -690,7 +687,6 @@ impl Suite {
                 self.measure(
                     &project,
                     "showmigrations",
-                    0,
                     &["showmigrations"],
                     Some(&url),
                     fresh,
@@ -699,14 +695,7 @@ impl Suite {
             plan.push((
                 label.clone(),
                 n,
-                self.measure(
-                    &project,
-                    "plan",
-                    0,
-                    &["migrate", "--plan"],
-                    Some(&url),
-                    fresh,
-                )?,
+                self.measure(&project, "plan", &["migrate", "--plan"], Some(&url), fresh)?,
             ));
             hcheck.push((
                 label,
@@ -714,7 +703,6 @@ impl Suite {
                 self.measure(
                     &project,
                     "history-check",
-                    0,
                     &["makemigrations", "--check"],
                     Some(&url),
                     fresh,
@@ -741,7 +729,7 @@ impl Suite {
         ));
 
         // Applying M, against the database's own client on the same SQL.
-        let (_, m, _, _) = &projects[1];
+        let m = &projects[1];
         for backend in [Db::Sqlite, Db::Postgres, Db::Mysql] {
             report.rows.push(self.apply(m, backend)?);
         }
@@ -847,14 +835,13 @@ impl Suite {
         &self,
         project: &Project,
         label: &str,
-        expect: i32,
         args: &[&str],
         url: Option<&str>,
         setup: impl FnMut() -> anyhow::Result<()>,
     ) -> anyhow::Result<Summary> {
         eprintln!("  {} {}", project.name, args.join(" "));
         let label = format!("{}-{label}", project.name);
-        measure::runs(self.runs, &self.logs, &label, expect, setup, || {
+        measure::runs(self.runs, &self.logs, &label, setup, || {
             self.command(project, args, url).into()
         })
     }
@@ -929,12 +916,11 @@ impl Suite {
                 client,
                 &self.logs,
                 &format!("raw-{}", db.dialect()),
-                0,
             )?);
             db.reset(&self.work)?;
             let migrate = self.command(project, &["migrate"], Some(&url)).into();
             let label = format!("{}-migrate-{}", project.name, db.dialect());
-            ours.push(measure::run_once(migrate, &self.logs, &label, 0)?);
+            ours.push(measure::run_once(migrate, &self.logs, &label)?);
         }
         let (raw, ours) = (Summary::of(&raw), Summary::of(&ours));
         eprintln!("    raw {}, ours {}", secs(raw.median), secs(ours.median));

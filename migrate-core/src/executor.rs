@@ -419,6 +419,11 @@ impl Executor {
         }
     }
 
+    /// Whether `m` runs in a transaction: atomic, on a database whose DDL is transactional.
+    fn transactional(&self, m: &Migration) -> bool {
+        m.atomic && self.backend != Backend::Mysql
+    }
+
     /// Runs one migration in one direction. Returns `false` when another run got there first.
     async fn run(
         &mut self,
@@ -429,7 +434,7 @@ impl Executor {
         report: &mut dyn FnMut(Event<'_>),
     ) -> Result<bool> {
         let key = m.key();
-        let transactional = m.atomic && self.backend != Backend::Mysql;
+        let transactional = self.transactional(m);
         if self.backend == Backend::Sqlite {
             // Table rebuilds drop tables that others point at; without this the drop would
             // cascade. Checked again with `foreign_key_check` before commit.
@@ -472,7 +477,7 @@ impl Executor {
         let forwards = direction == Direction::Forwards;
         // Under the lock this only changes for SQLite, where two runs can plan at once.
         if recorder::is_applied(&mut self.conn, self.backend, key).await? == forwards {
-            if m.atomic && self.backend != Backend::Mysql {
+            if self.transactional(m) {
                 exec(&mut self.conn, "ROLLBACK").await?;
             }
             return Ok(false);
@@ -498,7 +503,7 @@ impl Executor {
             // In an atomic migration on a database with transactional DDL, the statements of
             // consecutive schema operations go to the server as one batch: one round trip
             // instead of one per statement.
-            let batched = m.atomic && self.backend != Backend::Mysql;
+            let batched = self.transactional(m);
             let mut pending: Vec<(usize, String)> = Vec::new();
             for i in order {
                 let op = &m.operations[i];
@@ -623,7 +628,7 @@ impl Executor {
                 migration: m.key().to_string(),
                 operation: op.describe(),
                 sql: sql.to_owned(),
-                transactional: m.atomic && self.backend != Backend::Mysql,
+                transactional: self.transactional(m),
                 source,
             })
     }
