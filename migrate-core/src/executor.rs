@@ -1,8 +1,12 @@
 //! Applies a plan to a database: one lock for the run (an advisory lock on PostgreSQL,
-//! `GET_LOCK` on MySQL, an immediate transaction per migration on SQLite), then one
-//! transaction per migration unless it is not atomic, with the history recorded in the same
-//! transaction. MySQL cannot roll DDL back, so there a migration is recorded only after all
-//! of it ran, and an error says what stayed applied.
+//! `GET_LOCK` on MySQL, the immediate transaction on SQLite), then one transaction per
+//! migration unless it is not atomic, with the history recorded in the same transaction.
+//! On SQLite, consecutive atomic migrations share one transaction, each under a savepoint:
+//! a commit costs a few fsyncs there, more than most migrations' statements. A refused
+//! migration is rolled back to its savepoint and the ones before it are committed, so what
+//! stays applied is what one transaction per migration would leave. MySQL cannot roll DDL
+//! back, so there a migration is recorded only after all of it ran, and an error says what
+//! stayed applied.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -231,6 +235,8 @@ pub struct Executor {
     conn: AnyConnection,
     backend: Backend,
     url: String,
+    /// On SQLite, the migrations run in the open transaction; `None` when none is open.
+    group: Option<Vec<MigrationKey>>,
 }
 
 impl std::fmt::Debug for Executor {
@@ -262,13 +268,15 @@ impl Executor {
                 source,
             })?;
         if backend == Backend::Sqlite {
-            // A second run waits for the first one's transaction instead of failing.
-            exec(&mut conn, "PRAGMA busy_timeout = 60000").await?;
+            // A second run waits for the first one's transaction (which spans the run's
+            // atomic migrations) instead of failing: up to an hour, as MySQL's lock does.
+            exec(&mut conn, "PRAGMA busy_timeout = 3600000").await?;
         }
         Ok(Executor {
             conn,
             backend,
             url: url.to_owned(),
+            group: None,
         })
     }
 
@@ -320,17 +328,25 @@ impl Executor {
         let steps = planner::plan(loader.graph(), &applied, target)?;
         check_reversible(loader, &steps)?;
         let before = states_before(loader, &applied, &steps)?;
+        let mut outcome = Ok(());
         for step in &steps {
             let m = loader.get(&step.key).expect("planned from the graph");
             let state = &before[&step.key];
             report(Event::Started(step));
             let started = Instant::now();
-            if self.run(m, state, step.direction, fake, report).await? {
-                report(Event::Finished(step, started.elapsed()));
-            } else {
-                report(Event::Skipped(step));
+            match self.run(m, state, step.direction, fake, report).await {
+                Ok(true) => report(Event::Finished(step, started.elapsed())),
+                Ok(false) => report(Event::Skipped(step)),
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
             }
         }
+        // After a failure too: the migrations before the refused one stay applied.
+        let committed = self.commit_group().await;
+        outcome?;
+        committed?;
         self.check_replacements(loader).await?;
         Ok(steps)
     }
@@ -398,7 +414,7 @@ impl Executor {
                     Err(Error::Locked)
                 }
             }
-            // SQLite: each migration runs in an immediate transaction, which is the lock.
+            // SQLite: the migrations run in an immediate transaction, which is the lock.
             Backend::Sqlite => Ok(()),
         }
     }
@@ -435,22 +451,24 @@ impl Executor {
     ) -> Result<bool> {
         let key = m.key();
         let transactional = self.transactional(m);
+        if transactional && self.backend == Backend::Sqlite {
+            return self
+                .run_grouped(m, key, before, direction, fake, report)
+                .await;
+        }
+        self.commit_group().await?;
         if self.backend == Backend::Sqlite {
             // Table rebuilds drop tables that others point at; without this the drop would
             // cascade. Checked again with `foreign_key_check` before commit.
             exec(&mut self.conn, "PRAGMA foreign_keys = OFF").await?;
         }
         if transactional {
-            let begin = if self.backend == Backend::Sqlite {
-                "BEGIN IMMEDIATE"
-            } else {
-                "BEGIN"
-            };
-            exec(&mut self.conn, begin).await?;
+            exec(&mut self.conn, "BEGIN").await?;
         }
         let result = self.run_in(m, &key, before, direction, fake, report).await;
         let result = match result {
             Ok(true) if transactional => exec(&mut self.conn, "COMMIT").await.map(|()| true),
+            Ok(false) if transactional => exec(&mut self.conn, "ROLLBACK").await.map(|()| false),
             Ok(done) => Ok(done),
             Err(e) => {
                 if transactional {
@@ -465,6 +483,73 @@ impl Executor {
         result
     }
 
+    /// Runs an atomic migration on SQLite in the open transaction (opened if none is),
+    /// under a savepoint that a failure rolls back to.
+    async fn run_grouped(
+        &mut self,
+        m: &Migration,
+        key: MigrationKey,
+        before: &ProjectState,
+        direction: Direction,
+        fake: bool,
+        report: &mut dyn FnMut(Event<'_>),
+    ) -> Result<bool> {
+        if self.group.is_none() {
+            // Table rebuilds drop tables that others point at; without this the drop would
+            // cascade. Checked with `foreign_key_check` after each migration. (The pragma
+            // is a no-op inside a transaction, so it comes first.)
+            exec(&mut self.conn, "PRAGMA foreign_keys = OFF").await?;
+            // Immediate: the write lock is taken now, so a second run waits here, before it
+            // checks what is applied.
+            exec(&mut self.conn, "BEGIN IMMEDIATE").await?;
+            self.group = Some(Vec::new());
+        }
+        exec(&mut self.conn, "SAVEPOINT migrate_migration").await?;
+        match self.run_in(m, &key, before, direction, fake, report).await {
+            Ok(done) => {
+                exec(&mut self.conn, "RELEASE SAVEPOINT migrate_migration").await?;
+                if let (true, Some(group)) = (done, &mut self.group) {
+                    group.push(key);
+                }
+                Ok(done)
+            }
+            Err(e) => {
+                let _ = exec(&mut self.conn, "ROLLBACK TO SAVEPOINT migrate_migration").await;
+                let _ = exec(&mut self.conn, "RELEASE SAVEPOINT migrate_migration").await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Commits the open SQLite transaction, if any. If the commit fails, none of its
+    /// migrations is applied, and the error names them.
+    async fn commit_group(&mut self) -> Result<()> {
+        let Some(group) = self.group.take() else {
+            return Ok(());
+        };
+        let committed = exec(&mut self.conn, "COMMIT").await;
+        if committed.is_err() {
+            // A refused COMMIT can leave the transaction open.
+            let _ = exec(&mut self.conn, "ROLLBACK").await;
+        }
+        let restored = exec(&mut self.conn, "PRAGMA foreign_keys = ON").await;
+        committed.map_err(|e| match e {
+            Error::Database { source, .. } if !group.is_empty() => Error::Database {
+                context: format!(
+                    "committing {}; none of them is applied",
+                    group
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                source,
+            },
+            e => e,
+        })?;
+        restored
+    }
+
     async fn run_in(
         &mut self,
         m: &Migration,
@@ -477,50 +562,26 @@ impl Executor {
         let forwards = direction == Direction::Forwards;
         // Under the lock this only changes for SQLite, where two runs can plan at once.
         if recorder::is_applied(&mut self.conn, self.backend, key).await? == forwards {
-            if self.transactional(m) {
-                exec(&mut self.conn, "ROLLBACK").await?;
-            }
             return Ok(false);
         }
         if !fake {
-            let mut states = vec![before.clone()];
-            for op in &m.operations {
-                let mut next = states.last().expect("not empty").clone();
-                op.state_forwards(&m.app, &mut next).map_err(|problem| {
-                    Error::InvalidOperation {
-                        migration: key.to_string(),
-                        operation: op.describe(),
-                        problem,
-                    }
-                })?;
-                states.push(next);
-            }
-            let order: Vec<usize> = if forwards {
-                (0..m.operations.len()).collect()
-            } else {
-                (0..m.operations.len()).rev().collect()
-            };
+            let ops = schema::render_migration(self.backend, m, before, !forwards)?;
             // In an atomic migration on a database with transactional DDL, the statements of
             // consecutive schema operations go to the server as one batch: one round trip
             // instead of one per statement.
             let batched = self.transactional(m);
             let mut pending: Vec<(usize, String)> = Vec::new();
-            for i in order {
-                let op = &m.operations[i];
-                let (b, a) = (&states[i], &states[i + 1]);
-                if let Operation::RunRust(r) = op {
+            for rendered in ops {
+                let op = &m.operations[rendered.index];
+                if let (Operation::RunRust(r), Some((before, after))) = (op, &rendered.states) {
                     self.flush(m, &mut pending).await?;
-                    self.run_rust(m, op, r, b, a, forwards, report).await?;
+                    self.run_rust(m, op, r, before, after, forwards, report)
+                        .await?;
                     continue;
                 }
-                let statements = if forwards {
-                    schema::forwards(self.backend, &m.app, op, b, a)?
-                } else {
-                    schema::backwards(self.backend, &m.app, op, b, a)?
-                };
-                for sql in statements {
+                for sql in rendered.statements {
                     if batched {
-                        pending.push((i, sql));
+                        pending.push((rendered.index, sql));
                     } else {
                         self.statement(m, op, &sql).await?;
                     }
@@ -601,15 +662,15 @@ impl Executor {
             return Ok(());
         }
         let batch = std::mem::take(pending);
-        // A line of its own ends each statement, even one that ends in a `--` comment.
-        let script = batch
-            .iter()
-            .map(|(_, sql)| sql.as_str())
+        // A line of its own ends each statement, even one that ends in a `--` comment. The
+        // savepoint is part of the script: one round trip in all.
+        let script = std::iter::once("SAVEPOINT migrate_batch")
+            .chain(batch.iter().map(|(_, sql)| sql.as_str()))
+            .chain(std::iter::once("RELEASE SAVEPOINT migrate_batch"))
             .collect::<Vec<_>>()
             .join("\n;\n");
-        exec(&mut self.conn, "SAVEPOINT migrate_batch").await?;
         if sqlx::raw_sql(&script).execute(&mut self.conn).await.is_ok() {
-            return exec(&mut self.conn, "RELEASE SAVEPOINT migrate_batch").await;
+            return Ok(());
         }
         exec(&mut self.conn, "ROLLBACK TO SAVEPOINT migrate_batch").await?;
         for (i, sql) in &batch {

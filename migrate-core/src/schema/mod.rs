@@ -79,14 +79,24 @@ fn irreversible(app: &str, op: &Operation) -> Error {
     }
 }
 
-/// The statements of a whole migration, forwards or backwards, from the state before it.
-/// This is `sqlmigrate`.
-pub fn migration_sql(
+/// One operation of a migration as it runs: its statements, and for a Rust operation the
+/// states around it (before and after it, in forwards terms), which its function sees.
+#[derive(Debug)]
+pub struct RenderedOp {
+    /// Its position in the migration's operations.
+    pub index: usize,
+    pub statements: Vec<String>,
+    pub states: Option<(ProjectState, ProjectState)>,
+}
+
+/// A whole migration, forwards or backwards from the state before it, one entry per
+/// operation in the order they run (backwards: last operation first).
+pub fn render_migration(
     backend: Backend,
     m: &Migration,
     before: &ProjectState,
     backwards: bool,
-) -> Result<Vec<String>> {
+) -> Result<Vec<RenderedOp>> {
     let mut states = vec![before.clone()];
     for op in &m.operations {
         let mut next = states.last().expect("not empty").clone();
@@ -98,29 +108,50 @@ pub fn migration_sql(
             })?;
         states.push(next);
     }
-    let mut out = Vec::new();
-    let steps: Vec<usize> = if backwards {
+    let order: Vec<usize> = if backwards {
         (0..m.operations.len()).rev().collect()
     } else {
         (0..m.operations.len()).collect()
     };
-    for i in steps {
-        let op = &m.operations[i];
-        let (b, a) = (&states[i], &states[i + 1]);
-        let sql = if backwards {
-            self::backwards(backend, &m.app, op, b, a)
-        } else {
-            self::forwards(backend, &m.app, op, b, a)
-        }
-        .map_err(|e| match e {
-            Error::Irreversible { operation, .. } => Error::Irreversible {
-                migration: m.key().to_string(),
-                operation,
-            },
-            other => other,
-        })?;
-        out.push(format!("-- {}", op.describe()));
-        out.extend(sql);
+    order
+        .into_iter()
+        .map(|index| {
+            let op = &m.operations[index];
+            let (b, a) = (&states[index], &states[index + 1]);
+            let statements = if backwards {
+                self::backwards(backend, &m.app, op, b, a)
+            } else {
+                self::forwards(backend, &m.app, op, b, a)
+            }
+            .map_err(|e| match e {
+                Error::Irreversible { operation, .. } => Error::Irreversible {
+                    migration: m.key().to_string(),
+                    operation,
+                },
+                other => other,
+            })?;
+            let states = matches!(op, Operation::RunRust(_)).then(|| (b.clone(), a.clone()));
+            Ok(RenderedOp {
+                index,
+                statements,
+                states,
+            })
+        })
+        .collect()
+}
+
+/// The statements of a whole migration, each operation's under a comment naming it, forwards
+/// or backwards from the state before it. This is `sqlmigrate`.
+pub fn migration_sql(
+    backend: Backend,
+    m: &Migration,
+    before: &ProjectState,
+    backwards: bool,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for rendered in render_migration(backend, m, before, backwards)? {
+        out.push(format!("-- {}", m.operations[rendered.index].describe()));
+        out.extend(rendered.statements);
     }
     Ok(out)
 }
