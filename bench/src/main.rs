@@ -796,19 +796,14 @@ impl Suite {
         Project::open(&self.projects, &name)
     }
 
-    /// `cargo build --release` of the project's binary; how long it took.
+    /// `cargo build --release` of the project's binary; how long it took. Not `--offline`:
+    /// on a fresh machine, crates the suite itself does not link (clap, for one) may not be
+    /// downloaded yet. The project has the workspace's lock file, so the versions match.
     fn build(&self, project: &Project) -> anyhow::Result<Duration> {
         eprintln!("  building {}", project.name);
         let start = Instant::now();
         let out = Command::new(cargo())
-            .args([
-                "build",
-                "--release",
-                "--offline",
-                "--quiet",
-                "--bin",
-                &project.bin(),
-            ])
+            .args(["build", "--release", "--quiet", "--bin", &project.bin()])
             .current_dir(&project.root)
             .env("CARGO_TARGET_DIR", &self.target_dir)
             .output()
