@@ -1,6 +1,6 @@
 //! `migrate`, `showmigrations` and `sqlmigrate`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -231,19 +231,23 @@ pub fn showmigrations(
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let mut apps: Vec<&str> = order.iter().map(|k| &*k.app).collect();
-    apps.sort();
-    apps.dedup();
-    if let Some(unknown) = args.apps.iter().find(|a| !apps.contains(&a.as_str())) {
-        anyhow::bail!("app {unknown} has no migrations; apps: {}", apps.join(", "));
+    // One pass: the order is grouped by app (a filter per app would be apps × migrations).
+    let mut apps: BTreeMap<&str, Vec<&MigrationKey>> = BTreeMap::new();
+    for key in order {
+        apps.entry(&*key.app).or_default().push(key);
     }
-    for app in apps {
+    if let Some(unknown) = args.apps.iter().find(|a| !apps.contains_key(a.as_str())) {
+        let names: Vec<&str> = apps.keys().copied().collect();
+        anyhow::bail!(
+            "app {unknown} has no migrations; apps: {}",
+            names.join(", ")
+        );
+    }
+    for (app, mut names) in apps {
         if !args.apps.is_empty() && !args.apps.iter().any(|a| a == app) {
             continue;
         }
         writeln!(out, "{app}")?;
-        let mut names: Vec<&MigrationKey> =
-            order.iter().copied().filter(|k| k.app == app).collect();
         names.sort();
         for key in names {
             let mark = if applied.contains(key) { "[X]" } else { "[ ]" };
