@@ -58,8 +58,13 @@ fn run() -> anyhow::Result<()> {
         }
     }
     let work = ws.join("target").join("bench");
+    let count = measure::have_valgrind();
+    if !count {
+        eprintln!("valgrind is not installed: growth is judged on wall time only");
+    }
     let suite = Suite {
         runs,
+        count,
         target_dir: work.join("target"),
         logs: work.join("logs"),
         projects: work.join("projects"),
@@ -115,6 +120,8 @@ fn write_workload(parent: &Path, workload: &str, ws: &Path) -> anyhow::Result<Pr
 #[derive(Debug)]
 struct Suite {
     runs: usize,
+    /// Whether instructions are counted too (valgrind is installed).
+    count: bool,
     work: PathBuf,
     target_dir: PathBuf,
     logs: PathBuf,
@@ -195,8 +202,8 @@ impl Row {
     }
 }
 
-/// A growth series: workload, then (size label, size, median time) per size.
-type Series = (String, Vec<(String, usize, Duration)>);
+/// A growth series: workload, then (size label, size, measurement) per size.
+type Series = (String, Vec<(String, usize, Summary)>);
 
 #[derive(Debug, Default)]
 struct Report {
@@ -255,28 +262,54 @@ impl Report {
         }
         let _ = writeln!(
             t,
-            "\nGrowth (time ratio for each size ratio; linear when they match, at most 2× per doubling):\n"
+            "\nGrowth: how time and instructions (all threads, counted by callgrind in one more \
+             run, the same from run to run) grow with size. Linear when the ratios match the \
+             size's; the target is at most 2× per doubling. Whole processes, so start-up, \
+             which does not grow, keeps ratios below the size's.\n"
         );
-        let _ = writeln!(t, "| workload | figures | ratios |");
-        let _ = writeln!(t, "|---|---|---|");
+        let _ = writeln!(
+            t,
+            "| workload | figures | ratios | at most 2× per doubling |"
+        );
+        let _ = writeln!(t, "|---|---|---|---|");
         for (workload, series) in &self.growth {
             let figures: Vec<String> = series
                 .iter()
-                .map(|(label, _, d)| format!("{label}: {}", secs(*d)))
+                .map(|(label, _, s)| match s.instructions {
+                    Some(n) => format!(
+                        "{label}: {} ({:.0} M instr.)",
+                        secs(s.median),
+                        n as f64 / 1e6
+                    ),
+                    None => format!("{label}: {}", secs(s.median)),
+                })
                 .collect();
+            let mut within = true;
             let ratios: Vec<String> = series
                 .windows(2)
                 .map(|w| {
                     let size = w[1].1 as f64 / w[0].1 as f64;
-                    let time = w[1].2.as_secs_f64() / w[0].2.as_secs_f64();
-                    format!("{}→{}: ×{size:.1} size, ×{time:.2} time", w[0].0, w[1].0)
+                    let time = w[1].2.median.as_secs_f64() / w[0].2.median.as_secs_f64();
+                    // Judged on instructions when counted; wall time swings ±10% here.
+                    let (growth, text) = match (w[0].2.instructions, w[1].2.instructions) {
+                        (Some(a), Some(b)) => {
+                            let ratio = b as f64 / a as f64;
+                            (ratio, format!("×{time:.2} time, ×{ratio:.2} instructions"))
+                        }
+                        _ => (time, format!("×{time:.2} time")),
+                    };
+                    // At most 2× per doubling: growth ≤ size^1 (linear) passes; the bound
+                    // for a ×s size step is s itself.
+                    within &= growth <= size;
+                    format!("{}→{}: ×{size:.1} size, {text}", w[0].0, w[1].0)
                 })
                 .collect();
             let _ = writeln!(
                 t,
-                "| {workload} | {} | {} |",
+                "| {workload} | {} | {} | {} |",
                 figures.join(", "),
-                ratios.join("; ")
+                ratios.join("; "),
+                if within { "yes" } else { "NO" }
             );
         }
         let _ = writeln!(
@@ -747,28 +780,18 @@ impl Suite {
             ours: Some(Summary {
                 median: Duration::ZERO,
                 max_rss_kib: peak,
+                instructions: None,
             }),
             raw: None,
             missing: None,
         });
 
-        let summary_of = |v: &Vec<(String, usize, Summary)>| -> Vec<(String, usize, Duration)> {
-            v.iter()
-                .map(|(l, n, s)| (l.clone(), *n, s.median))
-                .collect()
-        };
         report.growth = vec![
-            ("makemigrations from scratch".into(), summary_of(&scratch)),
-            (
-                "makemigrations --check, no changes".into(),
-                summary_of(&check),
-            ),
-            ("showmigrations".into(), summary_of(&show)),
-            ("migrate --plan".into(), summary_of(&plan)),
-            (
-                "makemigrations --check, history".into(),
-                summary_of(&hcheck),
-            ),
+            ("makemigrations from scratch".into(), scratch),
+            ("makemigrations --check, no changes".into(), check),
+            ("showmigrations".into(), show),
+            ("migrate --plan".into(), plan),
+            ("makemigrations --check, history".into(), hcheck),
         ];
         Ok(report)
     }
@@ -836,7 +859,7 @@ impl Suite {
     ) -> anyhow::Result<Summary> {
         eprintln!("  {} {}", project.name, args.join(" "));
         let label = format!("{}-{label}", project.name);
-        measure::runs(self.runs, &self.logs, &label, setup, || {
+        measure::runs(self.runs, self.count, &self.logs, &label, setup, || {
             self.command(project, args, url).into()
         })
     }

@@ -16,11 +16,13 @@ pub struct Sample {
     pub max_rss_kib: u64,
 }
 
-/// Several runs of a command: the median time and the largest peak memory.
+/// Several runs of a command: the median time and the largest peak memory, and the
+/// instructions of one more run under callgrind when they were counted.
 #[derive(Debug, Clone, Copy)]
 pub struct Summary {
     pub median: Duration,
     pub max_rss_kib: u64,
+    pub instructions: Option<u64>,
 }
 
 impl Summary {
@@ -30,6 +32,7 @@ impl Summary {
         Summary {
             median: walls[walls.len() / 2],
             max_rss_kib: samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0),
+            instructions: None,
         }
     }
 }
@@ -83,10 +86,11 @@ pub fn run_once(run: Run, log_dir: &Path, label: &str) -> anyhow::Result<Sample>
     Ok(Sample { wall, max_rss_kib })
 }
 
-/// `runs` runs of the command `make` builds, each after `setup` (untimed); the summary is
-/// also printed on stderr as the suite goes.
+/// `runs` runs of the command `make` builds, each after `setup` (untimed), and with `count`
+/// one more under callgrind; the summary is also printed on stderr as the suite goes.
 pub fn runs(
     runs: usize,
+    count: bool,
     log_dir: &Path,
     label: &str,
     mut setup: impl FnMut() -> anyhow::Result<()>,
@@ -97,13 +101,70 @@ pub fn runs(
         setup()?;
         samples.push(run_once(make(), log_dir, label)?);
     }
-    let summary = Summary::of(&samples);
+    let mut summary = Summary::of(&samples);
+    if count {
+        setup()?;
+        summary.instructions = Some(instructions(make(), log_dir, label)?);
+    }
     eprintln!(
-        "    {label}: median {:.1} ms, peak {} KiB",
+        "    {label}: median {:.1} ms, peak {} KiB{}",
         summary.median.as_secs_f64() * 1e3,
-        summary.max_rss_kib
+        summary.max_rss_kib,
+        summary
+            .instructions
+            .map_or(String::new(), |n| format!(", {n} instructions"))
     );
     Ok(summary)
+}
+
+/// Whether `valgrind` can be run here.
+pub fn have_valgrind() -> bool {
+    Command::new("valgrind")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The instructions one run of the command executes, all threads, as callgrind counts them:
+/// unlike wall time, the same for the same binary and input whatever else the machine does.
+pub fn instructions(run: Run, log_dir: &Path, label: &str) -> anyhow::Result<u64> {
+    let Run { command, stdin } = run;
+    let mut valgrind = Command::new("valgrind");
+    valgrind
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(command.get_program())
+        .args(command.get_args());
+    if let Some(dir) = command.get_current_dir() {
+        valgrind.current_dir(dir);
+    }
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => valgrind.env(key, value),
+            None => valgrind.env_remove(key),
+        };
+    }
+    let label = format!("{label}-callgrind");
+    run_once(
+        Run {
+            command: valgrind,
+            stdin,
+        },
+        log_dir,
+        &label,
+    )?;
+    let stderr = std::fs::read_to_string(log_dir.join(format!("{label}.stderr")))?;
+    collected(&stderr)
+        .with_context(|| format!("no instruction count in callgrind's output for {label}"))
+}
+
+/// The count in callgrind's `==pid== Collected : N` line.
+fn collected(stderr: &str) -> Option<u64> {
+    stderr.lines().find_map(|line| {
+        let (_, count) = line.split_once("Collected :")?;
+        count.trim().parse().ok()
+    })
 }
 
 /// Waits for the child `pid`, returning its exit code (128 + signal when killed) and peak
@@ -140,4 +201,19 @@ pub fn own_peak_kib() -> u64 {
             line.split_whitespace().nth(1)?.parse().ok()
         })
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_count_is_read_off_callgrinds_summary() {
+        let stderr = "==16770== Callgrind, a call-graph generating cache profiler\n\
+                      ==16770== Events    : Ir\n\
+                      ==16770== Collected : 49912005\n\
+                      ==16770== I   refs:      49,912,005\n";
+        assert_eq!(collected(stderr), Some(49_912_005));
+        assert_eq!(collected("==1== no summary\n"), None);
+    }
 }
