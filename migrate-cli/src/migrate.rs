@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use migrate_core::drift;
-use migrate_core::executor::{backend_of, check_history, states_before, Event};
+use migrate_core::executor::{backend_of, check_history, Event, PlanStates};
 use migrate_core::loader::Loader;
 use migrate_core::planner::{self, Direction, Step, Target};
 use migrate_core::schema::{self, Backend};
@@ -290,9 +290,9 @@ pub fn sqlmigrate(
             Direction::Forwards
         },
     };
-    let before = states_before(&loader, &applied, std::slice::from_ref(&step))?;
+    let states = PlanStates::new(&loader, &applied, std::slice::from_ref(&step))?;
     let m = loader.get(&key).expect("found in the graph");
-    let statements = schema::migration_sql(backend, m, &before[&key], args.backwards)?;
+    let statements = schema::migration_sql(backend, m, states.before(&step), args.backwards)?;
     write!(
         out,
         "{}",

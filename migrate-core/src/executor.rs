@@ -327,14 +327,16 @@ impl Executor {
         check_history(loader, &applied)?;
         let steps = planner::plan(loader.graph(), &applied, target)?;
         check_reversible(loader, &steps)?;
-        let before = states_before(loader, &applied, &steps)?;
+        let mut states = PlanStates::new(loader, &applied, &steps)?;
         let mut outcome = Ok(());
         for step in &steps {
             let m = loader.get(&step.key).expect("planned from the graph");
-            let state = &before[&step.key];
             report(Event::Started(step));
             let started = Instant::now();
-            match self.run(m, state, step.direction, fake, report).await {
+            let ran = self
+                .run(m, states.before(step), step.direction, fake, report)
+                .await;
+            match ran.and_then(|done| states.advance(step).map(|()| done)) {
                 Ok(true) => report(Event::Finished(step, started.elapsed())),
                 Ok(false) => report(Event::Skipped(step)),
                 Err(e) => {
@@ -737,34 +739,67 @@ fn check_reversible(loader: &Loader, steps: &[Step]) -> Result<()> {
     Ok(())
 }
 
-/// The state before each planned migration. Forwards: the applied migrations replayed,
-/// then the plan in order. Backwards: the applied migrations replayed in graph order,
-/// taking the state before each one to unapply (as Django does).
-pub fn states_before(
-    loader: &Loader,
-    applied: &BTreeSet<MigrationKey>,
-    steps: &[Step],
-) -> Result<BTreeMap<MigrationKey, ProjectState>> {
-    let mut out = BTreeMap::new();
-    let mut state = ProjectState::new();
-    let backwards: BTreeSet<&MigrationKey> = steps
-        .iter()
-        .filter(|s| s.direction == Direction::Backwards)
-        .map(|s| &s.key)
-        .collect();
-    for key in loader.graph().topological_order() {
-        if applied.contains(key) {
-            if backwards.contains(key) {
-                out.insert(key.clone(), state.clone());
+/// The state before each planned migration, in plan order. Forwards: the applied migrations
+/// replayed, then each planned one applied after it ran, so that a plan holds one state at a
+/// time however long it is. Backwards: the applied migrations replayed in graph order,
+/// keeping the state before each one to unapply (as Django does).
+#[derive(Debug)]
+pub struct PlanStates<'l> {
+    loader: &'l Loader,
+    /// After the applied migrations and the forwards steps so far.
+    forwards: ProjectState,
+    backwards: BTreeMap<MigrationKey, ProjectState>,
+}
+
+impl<'l> PlanStates<'l> {
+    pub fn new(
+        loader: &'l Loader,
+        applied: &BTreeSet<MigrationKey>,
+        steps: &[Step],
+    ) -> Result<Self> {
+        let unapplying: BTreeSet<&MigrationKey> = steps
+            .iter()
+            .filter(|s| s.direction == Direction::Backwards)
+            .map(|s| &s.key)
+            .collect();
+        let mut state = ProjectState::new();
+        let mut backwards = BTreeMap::new();
+        for key in loader.graph().topological_order() {
+            if applied.contains(key) {
+                if unapplying.contains(key) {
+                    backwards.insert(key.clone(), state.clone());
+                }
+                apply(loader.get(key).expect("in the graph"), &mut state)?;
             }
-            apply(loader.get(key).expect("in the graph"), &mut state)?;
+        }
+        Ok(PlanStates {
+            loader,
+            forwards: state,
+            backwards,
+        })
+    }
+
+    /// The state before `step`, which must be the next step of the plan.
+    pub fn before(&self, step: &Step) -> &ProjectState {
+        match step.direction {
+            Direction::Forwards => &self.forwards,
+            Direction::Backwards => &self.backwards[&step.key],
         }
     }
-    for step in steps.iter().filter(|s| s.direction == Direction::Forwards) {
-        out.insert(step.key.clone(), state.clone());
-        apply(loader.get(&step.key).expect("in the graph"), &mut state)?;
+
+    /// Moves past `step`.
+    pub fn advance(&mut self, step: &Step) -> Result<()> {
+        match step.direction {
+            Direction::Forwards => apply(
+                self.loader.get(&step.key).expect("in the graph"),
+                &mut self.forwards,
+            ),
+            Direction::Backwards => {
+                self.backwards.remove(&step.key);
+                Ok(())
+            }
+        }
     }
-    Ok(out)
 }
 
 #[cfg(test)]
