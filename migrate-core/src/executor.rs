@@ -237,6 +237,10 @@ pub struct Executor {
     url: String,
     /// On SQLite, the migrations run in the open transaction; `None` when none is open.
     group: Option<Vec<MigrationKey>>,
+    /// The history table's rows while this run holds what keeps other runs from changing
+    /// them (the lock on PostgreSQL and MySQL, the open transaction on SQLite), kept up to
+    /// date as it records: one query instead of one per migration.
+    history: Option<BTreeSet<MigrationKey>>,
 }
 
 impl std::fmt::Debug for Executor {
@@ -277,6 +281,7 @@ impl Executor {
             backend,
             url: url.to_owned(),
             group: None,
+            history: None,
         })
     }
 
@@ -323,8 +328,12 @@ impl Executor {
         fake: bool,
         report: &mut dyn FnMut(Event<'_>),
     ) -> Result<Vec<Step>> {
-        let applied = loader.effective_applied(&self.applied_locked().await?);
+        let recorded = self.applied_locked().await?;
+        let applied = loader.effective_applied(&recorded);
         check_history(loader, &applied)?;
+        if self.backend != Backend::Sqlite {
+            self.history = Some(recorded);
+        }
         let steps = planner::plan(loader.graph(), &applied, target)?;
         check_reversible(loader, &steps)?;
         let mut states = PlanStates::new(loader, &applied, &steps)?;
@@ -347,6 +356,7 @@ impl Executor {
         }
         // After a failure too: the migrations before the refused one stay applied.
         let committed = self.commit_group().await;
+        self.history = None;
         outcome?;
         committed?;
         self.check_replacements(loader).await?;
@@ -505,6 +515,8 @@ impl Executor {
             // checks what is applied.
             exec(&mut self.conn, "BEGIN IMMEDIATE").await?;
             self.group = Some(Vec::new());
+            // Read again under the write lock: another run may have gone first.
+            self.history = Some(recorder::applied(&mut self.conn, self.backend).await?);
         }
         exec(&mut self.conn, "SAVEPOINT migrate_migration").await?;
         match self.run_in(m, &key, before, direction, fake, report).await {
@@ -529,6 +541,7 @@ impl Executor {
         let Some(group) = self.group.take() else {
             return Ok(());
         };
+        self.history = None;
         let committed = exec(&mut self.conn, "COMMIT").await;
         if committed.is_err() {
             // A refused COMMIT can leave the transaction open.
@@ -563,7 +576,7 @@ impl Executor {
     ) -> Result<bool> {
         let forwards = direction == Direction::Forwards;
         // Under the lock this only changes for SQLite, where two runs can plan at once.
-        if recorder::is_applied(&mut self.conn, self.backend, key).await? == forwards {
+        if self.is_recorded(key).await? == forwards {
             return Ok(false);
         }
         if !fake {
@@ -609,14 +622,36 @@ impl Executor {
         // A squashed migration stands for the ones it replaces: record them all. One query
         // per key, never the whole history, so a run stays linear in migrations.
         for k in std::iter::once(key).chain(&m.replaces) {
-            let recorded = recorder::is_applied(&mut self.conn, self.backend, k).await?;
-            if forwards && !recorded {
-                recorder::record(&mut self.conn, self.backend, k).await?;
-            } else if !forwards && recorded {
-                recorder::unrecord(&mut self.conn, self.backend, k).await?;
+            if self.is_recorded(k).await? != forwards {
+                self.set_recorded(k, forwards).await?;
             }
         }
         Ok(true)
+    }
+
+    /// Whether the history table has a row for `key`.
+    async fn is_recorded(&mut self, key: &MigrationKey) -> Result<bool> {
+        match &self.history {
+            Some(history) => Ok(history.contains(key)),
+            None => recorder::is_applied(&mut self.conn, self.backend, key).await,
+        }
+    }
+
+    /// Adds or deletes the history row of `key`.
+    async fn set_recorded(&mut self, key: &MigrationKey, recorded: bool) -> Result<()> {
+        if recorded {
+            recorder::record(&mut self.conn, self.backend, key).await?;
+        } else {
+            recorder::unrecord(&mut self.conn, self.backend, key).await?;
+        }
+        if let Some(history) = &mut self.history {
+            if recorded {
+                history.insert(key.clone());
+            } else {
+                history.remove(key);
+            }
+        }
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
