@@ -706,6 +706,7 @@ impl Suite {
         let mut show = Vec::new();
         let mut plan = Vec::new();
         let mut hcheck = Vec::new();
+        let mut fake = Vec::new();
         for (apps, per_app) in HISTORIES {
             let n = apps * per_app;
             let project = self.generate(&format!("H{n}"))?;
@@ -731,7 +732,7 @@ impl Suite {
                 self.measure(&project, "plan", &["migrate", "--plan"], Some(&url), fresh)?,
             ));
             hcheck.push((
-                label,
+                label.clone(),
                 n,
                 self.measure(
                     &project,
@@ -740,6 +741,13 @@ impl Suite {
                     Some(&url),
                     fresh,
                 )?,
+            ));
+            // Every migration recorded and none run: what a migration costs us, without
+            // the database's own DDL work.
+            fake.push((
+                label,
+                n,
+                self.measure(&project, "fake", &["migrate", "--fake"], Some(&url), fresh)?,
             ));
         }
         report.rows.push(Row::within(
@@ -760,6 +768,14 @@ impl Suite {
             300,
             hcheck[1].2,
         ));
+        report.rows.push(Row {
+            workload: "migrate --fake, 10,000 migrations, empty SQLite".into(),
+            django: "not measured",
+            target: Target::None,
+            ours: Some(fake[1].2),
+            raw: None,
+            missing: None,
+        });
 
         // Applying M, against the database's own client on the same SQL.
         let m = &projects[1];
@@ -792,6 +808,7 @@ impl Suite {
             ("showmigrations".into(), show),
             ("migrate --plan".into(), plan),
             ("makemigrations --check, history".into(), hcheck),
+            ("migrate --fake".into(), fake),
         ];
         Ok(report)
     }
