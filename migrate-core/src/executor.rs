@@ -706,10 +706,20 @@ impl Executor {
             .chain(std::iter::once("RELEASE SAVEPOINT migrate_batch"))
             .collect::<Vec<_>>()
             .join("\n;\n");
-        if sqlx::raw_sql(&script).execute(&mut self.conn).await.is_ok() {
+        let Err(refused) = sqlx::raw_sql(&script).execute(&mut self.conn).await else {
             return Ok(());
+        };
+        if exec(&mut self.conn, "ROLLBACK TO SAVEPOINT migrate_batch")
+            .await
+            .is_err()
+        {
+            // The connection is gone or the transaction is aborted past the savepoint:
+            // report why the batch failed, since no statement can be replayed.
+            return Err(Error::Database {
+                context: format!("running the statements of migration {}", m.key()),
+                source: refused,
+            });
         }
-        exec(&mut self.conn, "ROLLBACK TO SAVEPOINT migrate_batch").await?;
         for (i, sql) in &batch {
             self.statement(m, &m.operations[*i], sql).await?;
         }

@@ -1,5 +1,5 @@
-//! `migrate` failures, end to end: a migration that fails part-way, and a backwards plan
-//! through an operation without a reverse.
+//! `migrate` failures, end to end: a migration that fails part-way, a connection lost in the
+//! middle of a batch, and a backwards plan through an operation without a reverse.
 
 use migrate_core::schema::Backend;
 use migrate_tests::db::TestDb;
@@ -115,6 +115,65 @@ fn a_failing_migration_leaves_the_earlier_ones_applied_and_itself_unrecorded() {
             );
         }
     }
+}
+
+#[test]
+fn a_connection_lost_inside_a_batch_reports_why_and_applies_nothing_of_it() {
+    let p = TestProject::new("inventory-dropped");
+    p.write(
+        "migrations/inventory/m0001_initial.rs",
+        r#"use migrate_core::prelude::*;
+
+pub fn migration() -> Migration {
+    Migration::new("inventory", "0001_initial").initial().operations([
+        CreateModel::new("Thing", "inventory_thing")
+            .fields([Field::auto_id(), Field::new("label", Varchar(20))])
+            .into(),
+    ])
+}
+"#,
+    );
+    // The server ends the session in the middle of the batch, so the batch cannot be
+    // rolled back to its savepoint and replayed statement by statement.
+    p.write(
+        "migrations/inventory/m0002_dropped.rs",
+        r#"use migrate_core::prelude::*;
+
+pub fn migration() -> Migration {
+    Migration::new("inventory", "0002_dropped")
+        .depends_on("inventory", "0001_initial")
+        .operations([
+            AddField::new("Thing", Field::new("extra", Text).null()).into(),
+            RunSql::new("SELECT pg_terminate_backend(pg_backend_pid())").into(),
+        ])
+}
+"#,
+    );
+    p.reindex("inventory");
+    p.write(
+        "migrations/mod.rs",
+        "pub mod inventory;\n\npub fn all() -> Vec<migrate_core::Migration> {\n    inventory::all()\n}\n",
+    );
+    p.models(MODELS);
+    let Some(db) = TestDb::create(Backend::Postgres, "inventory_dropped") else {
+        return;
+    };
+    let out = p.migrate_on(Some(&db.url), &["migrate"], "");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("running the statements of migration inventory.0002_dropped")
+            && stderr.contains("terminating connection"),
+        "the error is the batch's, not the failed rollback's: {stderr}"
+    );
+    let shown = text(&p.migrate_on(Some(&db.url), &["showmigrations"], "")).0;
+    assert_eq!(shown, "inventory\n [X] 0001_initial\n [ ] 0002_dropped\n");
+    let columns: Vec<String> = db.introspect().tables["inventory_thing"]
+        .columns
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(columns, ["id", "label"]);
 }
 
 #[test]
