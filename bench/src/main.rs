@@ -298,9 +298,10 @@ impl Report {
                         }
                         _ => (time, format!("×{time:.2} time")),
                     };
-                    // At most 2× per doubling: growth ≤ size^1 (linear) passes; the bound
-                    // for a ×s size step is s itself.
-                    within &= growth <= size;
+                    // The growth for each doubling of the size: 2 is linear.
+                    let per_doubling = growth.powf(1.0 / size.log2());
+                    within &= per_doubling <= 2.0;
+                    let text = format!("{text} (×{per_doubling:.2} per doubling)");
                     format!("{}→{}: ×{size:.1} size, {text}", w[0].0, w[1].0)
                 })
                 .collect();
