@@ -8,6 +8,7 @@
 //! back, so there a migration is recorded only after all of it ran, and an error says what
 //! stayed applied.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,7 @@ use crate::operations::{Operation, RunRust};
 use crate::planner::{self, Direction, Step, Target};
 use crate::recorder;
 use crate::schema::{self, Backend};
+use crate::spin::spin;
 use crate::state::ModelRef;
 use crate::state::ProjectState;
 
@@ -237,6 +239,10 @@ pub struct Executor {
     url: String,
     /// On SQLite, the migrations run in the open transaction; `None` when none is open.
     group: Option<Vec<MigrationKey>>,
+    /// Statements that need no answer (savepoints, history rows), waiting to go in front of
+    /// the next SQL sent: a round trip to SQLite's worker thread costs more than most
+    /// statements.
+    queued: Vec<Cow<'static, str>>,
     /// The history table's rows while this run holds what keeps other runs from changing
     /// them (the lock on PostgreSQL and MySQL, the open transaction on SQLite), kept up to
     /// date as it records: one query instead of one per migration.
@@ -281,6 +287,7 @@ impl Executor {
             backend,
             url: url.to_owned(),
             group: None,
+            queued: Vec::new(),
             history: None,
         })
     }
@@ -314,7 +321,12 @@ impl Executor {
         report: &mut dyn FnMut(Event<'_>),
     ) -> Result<Vec<Step>> {
         self.lock().await?;
-        let result = self.migrate_locked(loader, target, fake, report).await;
+        let result = if self.backend == Backend::Sqlite {
+            // SQLite answers from sqlx's worker thread, one message per statement.
+            spin(self.migrate_locked(loader, target, fake, report)).await
+        } else {
+            self.migrate_locked(loader, target, fake, report).await
+        };
         let unlocked = self.unlock().await;
         let steps = result?;
         unlocked?;
@@ -518,18 +530,23 @@ impl Executor {
             // Read again under the write lock: another run may have gone first.
             self.history = Some(recorder::applied(&mut self.conn, self.backend).await?);
         }
-        exec(&mut self.conn, "SAVEPOINT migrate_migration").await?;
+        self.queued.push(SAVEPOINT.into());
         match self.run_in(m, &key, before, direction, fake, report).await {
             Ok(done) => {
-                exec(&mut self.conn, "RELEASE SAVEPOINT migrate_migration").await?;
+                self.queued.push(RELEASE.into());
                 if let (true, Some(group)) = (done, &mut self.group) {
                     group.push(key);
                 }
                 Ok(done)
             }
+            // It failed before sending anything: the savepoint was never opened.
+            Err(e) if self.queued.last().is_some_and(|q| q == SAVEPOINT) => {
+                self.queued.pop();
+                Err(e)
+            }
             Err(e) => {
                 let _ = exec(&mut self.conn, "ROLLBACK TO SAVEPOINT migrate_migration").await;
-                let _ = exec(&mut self.conn, "RELEASE SAVEPOINT migrate_migration").await;
+                let _ = exec(&mut self.conn, RELEASE).await;
                 Err(e)
             }
         }
@@ -542,6 +559,8 @@ impl Executor {
             return Ok(());
         };
         self.history = None;
+        // COMMIT releases the savepoints still open.
+        self.queued.clear();
         let committed = exec(&mut self.conn, "COMMIT").await;
         if committed.is_err() {
             // A refused COMMIT can leave the transaction open.
@@ -603,30 +622,47 @@ impl Executor {
                 }
             }
             self.flush(m, &mut pending).await?;
-            if self.backend == Backend::Sqlite {
-                let rows = sqlx::query("PRAGMA foreign_key_check")
-                    .fetch_all(&mut self.conn)
-                    .await
-                    .map_err(|source| Error::Database {
-                        context: format!("checking foreign keys after {key}"),
-                        source,
-                    })?;
-                if !rows.is_empty() {
-                    return Err(Error::ForeignKeyCheck {
-                        migration: key.to_string(),
-                        rows: rows.len(),
-                    });
-                }
+        }
+        // In an SQLite group the history rows go in front of the foreign key check, in one
+        // round trip; the migration's savepoint takes them back if the check fails.
+        let grouped = self.group.is_some();
+        if grouped {
+            self.record(m, key, forwards).await?;
+        }
+        if !fake && self.backend == Backend::Sqlite {
+            let rows = sqlx::raw_sql(&self.behind_queued("PRAGMA foreign_key_check"))
+                .fetch_all(&mut self.conn)
+                .await
+                .map_err(|source| Error::Database {
+                    context: format!("checking foreign keys after {key}"),
+                    source,
+                })?;
+            if !rows.is_empty() {
+                return Err(Error::ForeignKeyCheck {
+                    migration: key.to_string(),
+                    rows: rows.len(),
+                });
             }
         }
-        // A squashed migration stands for the ones it replaces: record them all. One query
-        // per key, never the whole history, so a run stays linear in migrations.
+        if grouped {
+            // A faked migration had no check to carry them.
+            self.send_queued().await?;
+        } else {
+            self.record(m, key, forwards).await?;
+        }
+        Ok(true)
+    }
+
+    /// Records `m` as applied (`forwards`) or not. A squashed migration stands for the ones
+    /// it replaces: they are recorded too. One query per key, never the whole history, so
+    /// that a run stays linear in migrations.
+    async fn record(&mut self, m: &Migration, key: &MigrationKey, forwards: bool) -> Result<()> {
         for k in std::iter::once(key).chain(&m.replaces) {
             if self.is_recorded(k).await? != forwards {
                 self.set_recorded(k, forwards).await?;
             }
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Whether the history table has a row for `key`.
@@ -637,11 +673,17 @@ impl Executor {
         }
     }
 
-    /// Adds or deletes the history row of `key`.
+    /// Adds or deletes the history row of `key`. In an SQLite group, the row is added with
+    /// the next statements sent.
     async fn set_recorded(&mut self, key: &MigrationKey, recorded: bool) -> Result<()> {
-        if recorded {
+        if recorded && self.group.is_some() {
+            self.queued
+                .push(schema::history_row(self.backend, &key.app, &key.name).into());
+        } else if recorded {
+            self.send_queued().await?;
             recorder::record(&mut self.conn, self.backend, key).await?;
         } else {
+            self.send_queued().await?;
             recorder::unrecord(&mut self.conn, self.backend, key).await?;
         }
         if let Some(history) = &mut self.history {
@@ -672,6 +714,7 @@ impl Executor {
         })?;
         // Forwards it sees the schema before it; backwards, the schema it left.
         let state = if forwards { before } else { after };
+        self.send_queued().await?;
         let mut cx = RunContext {
             conn: &mut self.conn,
             backend: self.backend,
@@ -701,7 +744,11 @@ impl Executor {
         let batch = std::mem::take(pending);
         // A line of its own ends each statement, even one that ends in a `--` comment. The
         // savepoint is part of the script: one round trip in all.
-        let script = std::iter::once("SAVEPOINT migrate_batch")
+        let queued = std::mem::take(&mut self.queued);
+        let script = queued
+            .iter()
+            .map(|q| &**q)
+            .chain(std::iter::once("SAVEPOINT migrate_batch"))
             .chain(batch.iter().map(|(_, sql)| sql.as_str()))
             .chain(std::iter::once("RELEASE SAVEPOINT migrate_batch"))
             .collect::<Vec<_>>()
@@ -726,9 +773,29 @@ impl Executor {
         exec(&mut self.conn, "RELEASE SAVEPOINT migrate_batch").await
     }
 
+    /// `sql` with the queued statements in front of it, which are thereby sent.
+    fn behind_queued(&mut self, sql: &str) -> String {
+        let mut script = String::new();
+        for queued in self.queued.drain(..) {
+            script.push_str(&queued);
+            script.push_str(";\n");
+        }
+        script.push_str(sql);
+        script
+    }
+
+    /// Sends the queued statements, before SQL that cannot carry them.
+    async fn send_queued(&mut self) -> Result<()> {
+        if self.queued.is_empty() {
+            return Ok(());
+        }
+        let script = self.behind_queued("");
+        exec(&mut self.conn, &script).await
+    }
+
     /// Runs one statement of operation `op`.
     async fn statement(&mut self, m: &Migration, op: &Operation, sql: &str) -> Result<()> {
-        sqlx::raw_sql(sql)
+        sqlx::raw_sql(&self.behind_queued(sql))
             .execute(&mut self.conn)
             .await
             .map(drop)
@@ -741,6 +808,9 @@ impl Executor {
             })
     }
 }
+
+const SAVEPOINT: &str = "SAVEPOINT migrate_migration";
+const RELEASE: &str = "RELEASE SAVEPOINT migrate_migration";
 
 async fn exec(conn: &mut AnyConnection, sql: &str) -> Result<()> {
     sqlx::raw_sql(sql)

@@ -37,6 +37,7 @@ pub mod questioner;
 pub mod recorder;
 pub mod registry;
 pub mod schema;
+mod spin;
 pub mod squash;
 pub mod state;
 pub mod writer;

@@ -76,20 +76,10 @@ pub async fn is_applied(
 }
 
 pub async fn record(conn: &mut AnyConnection, backend: Backend, key: &MigrationKey) -> Result<()> {
-    let q = |s: &str| schema::quote(backend, s);
-    let (p1, p2) = placeholders(backend);
-    sqlx::query(&format!(
-        "INSERT INTO {} ({}, {}, {}) VALUES ({p1}, {p2}, CURRENT_TIMESTAMP)",
-        q(TABLE),
-        q("app"),
-        q("name"),
-        q("applied_at")
-    ))
-    .bind(key.app.to_string())
-    .bind(key.name.to_string())
-    .execute(&mut *conn)
-    .await
-    .map_err(db("recording a migration"))?;
+    sqlx::raw_sql(&schema::history_row(backend, &key.app, &key.name))
+        .execute(&mut *conn)
+        .await
+        .map_err(db("recording a migration"))?;
     Ok(())
 }
 

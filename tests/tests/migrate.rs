@@ -1,5 +1,6 @@
 //! `migrate` failures, end to end: a migration that fails part-way, a connection lost in the
-//! middle of a batch, and a backwards plan through an operation without a reverse.
+//! middle of a batch, one that breaks a foreign key on SQLite, and a backwards plan through
+//! an operation without a reverse.
 
 use migrate_core::schema::Backend;
 use migrate_tests::db::TestDb;
@@ -174,6 +175,114 @@ pub fn migration() -> Migration {
         .cloned()
         .collect();
     assert_eq!(columns, ["id", "label"]);
+}
+
+/// On SQLite the atomic migrations of a run share one transaction, each under a savepoint;
+/// a migration's history row goes to the database with its foreign key check.
+#[test]
+fn on_sqlite_a_migration_failing_its_foreign_key_check_is_rolled_back_with_its_history_row() {
+    let p = TestProject::new("inventory-dangling");
+    p.write(
+        "migrations/inventory/m0001_initial.rs",
+        r#"use migrate_core::prelude::*;
+
+pub fn migration() -> Migration {
+    Migration::new("inventory", "0001_initial").initial().operations([
+        CreateModel::new("Shelf", "inventory_shelf")
+            .fields([Field::auto_id()])
+            .into(),
+        CreateModel::new("Thing", "inventory_thing")
+            .fields([
+                Field::auto_id(),
+                Field::new("shelf", foreign_key("inventory.Shelf", Cascade)),
+            ])
+            .into(),
+    ])
+}
+"#,
+    );
+    p.write(
+        "migrations/inventory/m0002_shelved.rs",
+        r#"use migrate_core::prelude::*;
+
+pub fn migration() -> Migration {
+    Migration::new("inventory", "0002_shelved")
+        .depends_on("inventory", "0001_initial")
+        .operations([RunSql::new("INSERT INTO inventory_shelf (id) VALUES (1)").into()])
+}
+"#,
+    );
+    p.write(
+        "migrations/inventory/m0003_dangling.rs",
+        r#"use migrate_core::prelude::*;
+
+pub fn migration() -> Migration {
+    Migration::new("inventory", "0003_dangling")
+        .depends_on("inventory", "0002_shelved")
+        .operations([RunSql::new("INSERT INTO inventory_thing (shelf_id) VALUES (1), (99)").into()])
+}
+"#,
+    );
+    p.reindex("inventory");
+    p.write(
+        "migrations/mod.rs",
+        "pub mod inventory;\n\npub fn all() -> Vec<migrate_core::Migration> {\n    inventory::all()\n}\n",
+    );
+    p.models(
+        r#"
+#[derive(Model)]
+#[model(app = "inventory")]
+pub struct Shelf {}
+
+#[derive(Model)]
+#[model(app = "inventory")]
+pub struct Thing {
+    #[field(on_delete = Cascade)]
+    pub shelf: ForeignKey<Shelf>,
+}
+"#,
+    );
+    let Some(db) = TestDb::create(Backend::Sqlite, "inventory_dangling") else {
+        return;
+    };
+    let out = p.migrate_on(Some(&db.url), &["migrate"], "");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Applying inventory.0002_shelved... OK")
+            && stdout.contains("Applying inventory.0003_dangling... FAILED"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(
+            "migration inventory.0003_dangling leaves 1 row(s) pointing at rows that do not exist"
+        ),
+        "{stderr}"
+    );
+    let shown = text(&p.migrate_on(Some(&db.url), &["showmigrations"], "")).0;
+    assert_eq!(
+        shown,
+        "inventory\n [X] 0001_initial\n [X] 0002_shelved\n [ ] 0003_dangling\n"
+    );
+    assert_eq!(
+        db.rows("SELECT CAST(id AS TEXT) FROM inventory_shelf"),
+        [vec!["1".to_owned()]]
+    );
+    assert!(db
+        .rows("SELECT CAST(shelf_id AS TEXT) FROM inventory_thing")
+        .is_empty());
+
+    // Faked, each history row goes on its own: all three are recorded, nothing runs.
+    let out = p.migrate_on(Some(&db.url), &["migrate", "--fake"], "");
+    assert!(out.status.success(), "{}", text(&out).1);
+    let shown = text(&p.migrate_on(Some(&db.url), &["showmigrations"], "")).0;
+    assert_eq!(
+        shown,
+        "inventory\n [X] 0001_initial\n [X] 0002_shelved\n [X] 0003_dangling\n"
+    );
+    assert!(db
+        .rows("SELECT CAST(shelf_id AS TEXT) FROM inventory_thing")
+        .is_empty());
 }
 
 #[test]

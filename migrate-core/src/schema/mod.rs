@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 
 use sea_query::{
     Alias, Check, ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement,
-    SchemaStatementBuilder, Table as SqlTable, TableCreateStatement,
+    Query, SchemaStatementBuilder, Table as SqlTable, TableCreateStatement,
 };
 
 pub use crate::operations::Backend;
@@ -519,6 +519,25 @@ pub fn history_table(backend: Backend) -> String {
         checks: Vec::new(),
     };
     build(backend, create_table(backend, &table, None).if_not_exists())
+}
+
+/// The history row of `app.migration`, values written out, so that it can go in a
+/// script with other statements.
+pub fn history_row(backend: Backend, app: &str, migration: &str) -> String {
+    let insert = Query::insert()
+        .into_table(name(crate::recorder::TABLE))
+        .columns([name("app"), name("name"), name("applied_at")])
+        .values_panic([
+            Expr::val(app),
+            Expr::val(migration),
+            Expr::current_timestamp(),
+        ])
+        .to_owned();
+    match backend {
+        Backend::Postgres => insert.to_string(sea_query::PostgresQueryBuilder),
+        Backend::Mysql => insert.to_string(sea_query::MysqlQueryBuilder),
+        Backend::Sqlite => insert.to_string(sea_query::SqliteQueryBuilder),
+    }
 }
 
 /// Quotes an identifier for hand-written statements.
