@@ -296,8 +296,7 @@ impl Executor {
         self.backend
     }
 
-    /// The recorded migrations. The history table is created if missing, under the lock:
-    /// PostgreSQL's `CREATE TABLE IF NOT EXISTS` is not safe against a concurrent one.
+    /// The recorded migrations.
     pub async fn applied(&mut self) -> Result<BTreeSet<MigrationKey>> {
         self.lock().await?;
         let applied = recorder::applied(&mut self.conn, self.backend).await;
@@ -348,6 +347,11 @@ impl Executor {
         }
         let steps = planner::plan(loader.graph(), &applied, target)?;
         check_reversible(loader, &steps)?;
+        if !steps.is_empty() && self.backend != Backend::Sqlite {
+            // Under the lock: PostgreSQL's `CREATE TABLE IF NOT EXISTS` is not safe against
+            // a concurrent one. (SQLite creates it in the transaction of the first migration.)
+            recorder::ensure_table(&mut self.conn, self.backend).await?;
+        }
         let mut states = PlanStates::new(loader, &applied, &steps)?;
         let mut outcome = Ok(());
         for step in &steps {
@@ -482,6 +486,8 @@ impl Executor {
         }
         self.commit_group().await?;
         if self.backend == Backend::Sqlite {
+            // Not atomic here, so outside a transaction.
+            recorder::ensure_table(&mut self.conn, self.backend).await?;
             // Table rebuilds drop tables that others point at; without this the drop would
             // cascade. Checked again with `foreign_key_check` before commit.
             exec(&mut self.conn, "PRAGMA foreign_keys = OFF").await?;
@@ -527,6 +533,7 @@ impl Executor {
             // checks what is applied.
             exec(&mut self.conn, "BEGIN IMMEDIATE").await?;
             self.group = Some(Vec::new());
+            recorder::ensure_table(&mut self.conn, self.backend).await?;
             // Read again under the write lock: another run may have gone first.
             self.history = Some(recorder::applied(&mut self.conn, self.backend).await?);
         }

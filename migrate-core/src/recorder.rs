@@ -1,5 +1,5 @@
 //! The history table, like `django_migrations`: one row `(app, name, applied_at)` per
-//! applied migration, created on first use.
+//! applied migration, created by the first run that records one.
 
 use std::collections::BTreeSet;
 
@@ -33,8 +33,26 @@ pub async fn ensure_table(conn: &mut AnyConnection, backend: Backend) -> Result<
     Ok(())
 }
 
+/// Whether the history table exists. Only a run that records creates it, as in Django: a
+/// command that only reads the history leaves the database as it found it.
+async fn has_table(conn: &mut AnyConnection, backend: Backend) -> Result<bool> {
+    let sql = match backend {
+        Backend::Sqlite => format!("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '{TABLE}'"),
+        Backend::Postgres => format!("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{TABLE}'"),
+        Backend::Mysql => format!("SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{TABLE}'"),
+    };
+    let rows = sqlx::query(&sql)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db("looking for the history table"))?;
+    Ok(!rows.is_empty())
+}
+
+/// The recorded migrations: none when the history table does not exist yet.
 pub async fn applied(conn: &mut AnyConnection, backend: Backend) -> Result<BTreeSet<MigrationKey>> {
-    ensure_table(conn, backend).await?;
+    if !has_table(conn, backend).await? {
+        return Ok(BTreeSet::new());
+    }
     let q = |s: &str| schema::quote(backend, s);
     let rows = sqlx::query(&format!(
         "SELECT {}, {} FROM {}",

@@ -245,6 +245,13 @@ pub struct Thing {
     let Some(db) = TestDb::create(Backend::Sqlite, "inventory_dangling") else {
         return;
     };
+    // Reading the history creates nothing, as in Django.
+    let shown = text(&p.migrate_on(Some(&db.url), &["showmigrations"], "")).0;
+    assert_eq!(
+        shown,
+        "inventory\n [ ] 0001_initial\n [ ] 0002_shelved\n [ ] 0003_dangling\n"
+    );
+    assert!(db.rows("SELECT name FROM sqlite_master").is_empty());
     let out = p.migrate_on(Some(&db.url), &["migrate"], "");
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
