@@ -9,7 +9,8 @@
 //! stayed applied.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use sqlx::{AnyConnection, Connection, Row};
@@ -20,7 +21,7 @@ use crate::migration::{Migration, MigrationKey};
 use crate::operations::{Operation, RunRust};
 use crate::planner::{self, Direction, Step, Target};
 use crate::recorder;
-use crate::schema::{self, Backend};
+use crate::schema::{self, Backend, RenderedOp};
 use crate::spin::spin;
 use crate::state::ModelRef;
 use crate::state::ProjectState;
@@ -320,11 +321,20 @@ impl Executor {
         report: &mut dyn FnMut(Event<'_>),
     ) -> Result<Vec<Step>> {
         self.lock().await?;
+        let ahead = RefCell::new(None);
         let result = if self.backend == Backend::Sqlite {
-            // SQLite answers from sqlx's worker thread, one message per statement.
-            spin(self.migrate_locked(loader, target, fake, report)).await
+            // SQLite answers from sqlx's worker thread, one message per statement: wait for
+            // it awake, rendering the next migrations meanwhile.
+            let render_ahead = || {
+                ahead
+                    .try_borrow_mut()
+                    .is_ok_and(|mut a| a.as_mut().is_some_and(Prerender::render_ahead))
+            };
+            let run = self.migrate_locked(loader, target, fake, &ahead, report);
+            spin(run, render_ahead).await
         } else {
-            self.migrate_locked(loader, target, fake, report).await
+            self.migrate_locked(loader, target, fake, &ahead, report)
+                .await
         };
         let unlocked = self.unlock().await;
         let steps = result?;
@@ -332,11 +342,12 @@ impl Executor {
         Ok(steps)
     }
 
-    async fn migrate_locked(
+    async fn migrate_locked<'l>(
         &mut self,
-        loader: &Loader,
+        loader: &'l Loader,
         target: &Target,
         fake: bool,
+        ahead: &RefCell<Option<Prerender<'l>>>,
         report: &mut dyn FnMut(Event<'_>),
     ) -> Result<Vec<Step>> {
         let recorded = self.applied_locked().await?;
@@ -352,16 +363,23 @@ impl Executor {
             // a concurrent one. (SQLite creates it in the transaction of the first migration.)
             recorder::ensure_table(&mut self.conn, self.backend).await?;
         }
-        let mut states = PlanStates::new(loader, &applied, &steps)?;
+        // A fake run records the plan without SQL, so it needs no states either.
+        if !fake {
+            let states = PlanStates::new(loader, &applied, &steps)?;
+            *ahead.borrow_mut() = Some(Prerender::new(self.backend, loader, states, &steps));
+        }
         let mut outcome = Ok(());
         for step in &steps {
             let m = loader.get(&step.key).expect("planned from the graph");
             report(Event::Started(step));
             let started = Instant::now();
-            let ran = self
-                .run(m, states.before(step), step.direction, fake, report)
-                .await;
-            match ran.and_then(|done| states.advance(step).map(|()| done)) {
+            // The borrow ends here: while `run` waits, the spin renders ahead through the cell.
+            let ops = ahead.borrow_mut().as_mut().map(Prerender::next).transpose();
+            let ran = match ops {
+                Ok(ops) => self.run(m, ops, step.direction, report).await,
+                Err(e) => Err(e),
+            };
+            match ran {
                 Ok(true) => report(Event::Finished(step, started.elapsed())),
                 Ok(false) => report(Event::Skipped(step)),
                 Err(e) => {
@@ -468,21 +486,19 @@ impl Executor {
         m.atomic && self.backend != Backend::Mysql
     }
 
-    /// Runs one migration in one direction. Returns `false` when another run got there first.
+    /// Runs one migration in one direction: its rendered operations, or none when faked.
+    /// Returns `false` when another run got there first.
     async fn run(
         &mut self,
         m: &Migration,
-        before: &ProjectState,
+        ops: Option<Vec<RenderedOp>>,
         direction: Direction,
-        fake: bool,
         report: &mut dyn FnMut(Event<'_>),
     ) -> Result<bool> {
         let key = m.key();
         let transactional = self.transactional(m);
         if transactional && self.backend == Backend::Sqlite {
-            return self
-                .run_grouped(m, key, before, direction, fake, report)
-                .await;
+            return self.run_grouped(m, key, ops, direction, report).await;
         }
         self.commit_group().await?;
         if self.backend == Backend::Sqlite {
@@ -495,7 +511,7 @@ impl Executor {
         if transactional {
             exec(&mut self.conn, "BEGIN").await?;
         }
-        let result = self.run_in(m, &key, before, direction, fake, report).await;
+        let result = self.run_in(m, &key, ops, direction, report).await;
         let result = match result {
             Ok(true) if transactional => exec(&mut self.conn, "COMMIT").await.map(|()| true),
             Ok(false) if transactional => exec(&mut self.conn, "ROLLBACK").await.map(|()| false),
@@ -519,9 +535,8 @@ impl Executor {
         &mut self,
         m: &Migration,
         key: MigrationKey,
-        before: &ProjectState,
+        ops: Option<Vec<RenderedOp>>,
         direction: Direction,
-        fake: bool,
         report: &mut dyn FnMut(Event<'_>),
     ) -> Result<bool> {
         if self.group.is_none() {
@@ -538,7 +553,7 @@ impl Executor {
             self.history = Some(recorder::applied(&mut self.conn, self.backend).await?);
         }
         self.queued.push(SAVEPOINT.into());
-        match self.run_in(m, &key, before, direction, fake, report).await {
+        match self.run_in(m, &key, ops, direction, report).await {
             Ok(done) => {
                 self.queued.push(RELEASE.into());
                 if let (true, Some(group)) = (done, &mut self.group) {
@@ -595,18 +610,17 @@ impl Executor {
         &mut self,
         m: &Migration,
         key: &MigrationKey,
-        before: &ProjectState,
+        ops: Option<Vec<RenderedOp>>,
         direction: Direction,
-        fake: bool,
         report: &mut dyn FnMut(Event<'_>),
     ) -> Result<bool> {
+        let fake = ops.is_none();
         let forwards = direction == Direction::Forwards;
         // Under the lock this only changes for SQLite, where two runs can plan at once.
         if self.is_recorded(key).await? == forwards {
             return Ok(false);
         }
-        if !fake {
-            let ops = schema::render_migration(self.backend, m, before, !forwards)?;
+        if let Some(ops) = ops {
             // In an atomic migration on a database with transactional DDL, the statements of
             // consecutive schema operations go to the server as one batch: one round trip
             // instead of one per statement.
@@ -921,6 +935,60 @@ impl<'l> PlanStates<'l> {
                 Ok(())
             }
         }
+    }
+}
+
+/// The planned migrations' operations, rendered in plan order: when asked for, or ahead of
+/// that (two at most) while the database works on the migration before.
+#[derive(Debug)]
+struct Prerender<'l> {
+    backend: Backend,
+    loader: &'l Loader,
+    states: PlanStates<'l>,
+    unrendered: VecDeque<Step>,
+    rendered: VecDeque<Result<Vec<RenderedOp>>>,
+}
+
+impl<'l> Prerender<'l> {
+    fn new(backend: Backend, loader: &'l Loader, states: PlanStates<'l>, steps: &[Step]) -> Self {
+        Prerender {
+            backend,
+            loader,
+            states,
+            unrendered: steps.iter().cloned().collect(),
+            rendered: VecDeque::new(),
+        }
+    }
+
+    /// Renders one more migration; `false` when none is left or two already wait.
+    fn render_ahead(&mut self) -> bool {
+        if self.rendered.len() >= 2 {
+            return false;
+        }
+        let Some(step) = self.unrendered.pop_front() else {
+            return false;
+        };
+        let m = self.loader.get(&step.key).expect("planned from the graph");
+        let backwards = step.direction == Direction::Backwards;
+        let rendered =
+            schema::render_migration(self.backend, m, self.states.before(&step), backwards)
+                .and_then(|ops| self.states.advance(&step).map(|()| ops));
+        if rendered.is_err() {
+            // The run stops at this migration.
+            self.unrendered.clear();
+        }
+        self.rendered.push_back(rendered);
+        true
+    }
+
+    /// The operations of the next planned migration.
+    fn next(&mut self) -> Result<Vec<RenderedOp>> {
+        if self.rendered.is_empty() {
+            self.render_ahead();
+        }
+        self.rendered
+            .pop_front()
+            .expect("asked once per planned migration, never past a failed one")
     }
 }
 

@@ -6,6 +6,7 @@
 //! machine, more than most DDL statements take. `Spin` keeps polling a future that is woken
 //! within a short window, as an adaptive mutex spins before it sleeps, and leaves the wait
 //! to the runtime (its timers, IO and other tasks) once the window passes without a wake.
+//! Before it spins it does the caller's idle work, pieces of work needed later anyway.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,17 +25,20 @@ const HANDED_OVER: u8 = 2;
 
 /// `inner`, spinning for a wake after each pending poll when a second core can run the
 /// thread that wakes it (on one core, spinning would only keep that thread from running).
-pub(crate) fn spin<F: Future>(inner: F) -> Spin<F> {
+/// `idle` does a piece of work and says whether it did any.
+pub(crate) fn spin<F: Future, I: FnMut() -> bool>(inner: F, idle: I) -> Spin<F, I> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     Spin {
         inner: Box::pin(inner),
+        idle,
         window: if cores > 1 { WINDOW } else { Duration::ZERO },
         flag: None,
     }
 }
 
-pub(crate) struct Spin<F> {
+pub(crate) struct Spin<F, I> {
     inner: Pin<Box<F>>,
+    idle: I,
     window: Duration,
     flag: Option<(Arc<Flag>, Waker)>,
 }
@@ -56,7 +60,7 @@ impl Wake for Flag {
     }
 }
 
-impl<F: Future> Future for Spin<F> {
+impl<F: Future, I: FnMut() -> bool + Unpin> Future for Spin<F, I> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
@@ -80,6 +84,7 @@ impl<F: Future> Future for Spin<F> {
             if let Poll::Ready(out) = this.inner.as_mut().poll(&mut Context::from_waker(waker)) {
                 return Poll::Ready(out);
             }
+            while flag.state.load(Ordering::Acquire) != WOKEN && (this.idle)() {}
             let started = Instant::now();
             while flag.state.load(Ordering::Acquire) != WOKEN && started.elapsed() < this.window {
                 std::hint::spin_loop();
@@ -159,7 +164,7 @@ mod tests {
     #[test]
     fn a_quick_answer_is_taken_within_the_same_poll() {
         let count = Arc::new(Count(Default::default()));
-        let mut s = spin(answered_after(Duration::ZERO));
+        let mut s = spin(answered_after(Duration::ZERO), || false);
         s.window = Duration::from_secs(5);
         let (v, polls) = poll_until_ready(s, &count);
         assert_eq!((v, polls), (7, 1));
@@ -171,9 +176,24 @@ mod tests {
     }
 
     #[test]
+    fn idle_work_is_done_while_waiting_until_there_is_none() {
+        let count = Arc::new(Count(Default::default()));
+        let mut pieces = 0;
+        let idle = || {
+            pieces += 1;
+            pieces <= 3
+        };
+        let mut s = spin(answered_after(Duration::from_millis(20)), idle);
+        s.window = Duration::from_secs(5);
+        let (v, polls) = poll_until_ready(s, &count);
+        assert_eq!((v, polls), (7, 1));
+        assert_eq!(pieces, 4, "three pieces done, then asked once more");
+    }
+
+    #[test]
     fn a_slow_answer_is_left_to_the_runtime_which_is_woken() {
         let count = Arc::new(Count(Default::default()));
-        let mut s = spin(answered_after(Duration::from_millis(50)));
+        let mut s = spin(answered_after(Duration::from_millis(50)), || false);
         s.window = Duration::from_micros(10);
         let (v, polls) = poll_until_ready(s, &count);
         assert_eq!((v, polls), (7, 2));
