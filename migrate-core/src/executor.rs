@@ -650,7 +650,7 @@ impl Executor {
         if grouped {
             self.record(m, key, forwards).await?;
         }
-        if !fake && self.backend == Backend::Sqlite {
+        if !fake && self.backend == Backend::Sqlite && may_break_foreign_keys(m, forwards) {
             let rows = sqlx::raw_sql(&self.behind_queued("PRAGMA foreign_key_check"))
                 .fetch_all(&mut self.conn)
                 .await
@@ -666,7 +666,7 @@ impl Executor {
             }
         }
         if grouped {
-            // A faked migration had no check to carry them.
+            // When there was no check to carry them.
             self.send_queued().await?;
         } else {
             self.record(m, key, forwards).await?;
@@ -844,6 +844,25 @@ async fn exec(conn: &mut AnyConnection, sql: &str) -> Result<()> {
         })
 }
 
+/// Whether running `m` can leave rows pointing at rows that do not exist, so that SQLite,
+/// which migrates with foreign keys off, must check them after it. Creating tables (empty)
+/// and indexes cannot; everything else may: a rebuild copies rows, a dropped table leaves
+/// the rows that pointed at it, raw SQL and Rust can do anything. The check reads every
+/// table's keys (Django runs it after every migration): skipping it where it cannot find
+/// anything is a tenth of applying a new project's initial migrations.
+fn may_break_foreign_keys(m: &Migration, forwards: bool) -> bool {
+    !forwards
+        || m.operations.iter().any(|op| {
+            !matches!(
+                op,
+                Operation::CreateModel(_)
+                    | Operation::AddIndex(_)
+                    | Operation::RemoveIndex(_)
+                    | Operation::RenameIndex(_)
+            )
+        })
+}
+
 /// An applied migration whose dependency is not applied means the history table and the
 /// migration files disagree.
 pub fn check_history(loader: &Loader, applied: &BTreeSet<MigrationKey>) -> Result<()> {
@@ -995,6 +1014,27 @@ impl<'l> Prerender<'l> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_creating_tables_and_indexes_skips_the_foreign_key_check() {
+        use crate::prelude::*;
+        let create = || -> Operation {
+            CreateModel::new("Thing", "inventory_thing")
+                .fields([Field::auto_id()])
+                .into()
+        };
+        let initial = Migration::new("inventory", "0001_initial").operations([create()]);
+        assert!(!may_break_foreign_keys(&initial, true));
+        assert!(
+            may_break_foreign_keys(&initial, false),
+            "unapplied, it drops a table"
+        );
+        let with_sql = Migration::new("inventory", "0001_initial").operations([
+            create(),
+            RunSql::new("INSERT INTO inventory_thing DEFAULT VALUES").into(),
+        ]);
+        assert!(may_break_foreign_keys(&with_sql, true));
+    }
 
     #[test]
     fn passwords_never_show() {
