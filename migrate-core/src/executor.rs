@@ -765,15 +765,12 @@ impl Executor {
         let batch = std::mem::take(pending);
         // A line of its own ends each statement, even one that ends in a `--` comment. The
         // savepoint is part of the script: one round trip in all.
-        let queued = std::mem::take(&mut self.queued);
-        let script = queued
-            .iter()
-            .map(|q| &**q)
-            .chain(std::iter::once("SAVEPOINT migrate_batch"))
+        let statements = std::iter::once("SAVEPOINT migrate_batch")
             .chain(batch.iter().map(|(_, sql)| sql.as_str()))
             .chain(std::iter::once("RELEASE SAVEPOINT migrate_batch"))
             .collect::<Vec<_>>()
             .join("\n;\n");
+        let script = self.behind_queued(&statements);
         let Err(refused) = sqlx::raw_sql(&script).execute(&mut self.conn).await else {
             return Ok(());
         };
