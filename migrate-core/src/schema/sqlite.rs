@@ -2,13 +2,8 @@
 //! else rebuilds the table (new table, copy every row, drop, rename, recreate indexes), as
 //! Django does. sea-query panics on the ALTER forms SQLite lacks, so they never reach it.
 
-use sea_query::{Index, Table as SqlTable};
-
 use super::diff::{Alter, TableDiff};
-use super::{
-    build, column_def, create_index, create_table, literal, name, quote, render_create,
-    render_drop, Backend,
-};
+use super::{literal, quote, render_create, render_drop, sql, Backend, KeyRole};
 use crate::error::Result;
 
 const B: Backend = Backend::Sqlite;
@@ -40,33 +35,21 @@ fn in_place(a: &Alter) -> bool {
 
 fn alter_in_place(a: &Alter, out: &mut Vec<String>) {
     for i in &a.drop_indexes {
-        out.push(build(B, Index::drop().name(&i.name)));
+        out.push(sql::drop_index(B, &a.old.name, &i.name));
     }
     for (from, _) in &a.rename_indexes {
-        out.push(build(B, Index::drop().name(from)));
+        out.push(sql::drop_index(B, &a.old.name, from));
     }
     if a.old.name != a.new.name {
-        out.push(build(
-            B,
-            SqlTable::rename().table(name(&a.old.name), name(&a.new.name)),
-        ));
+        out.push(sql::rename_table(B, &a.old.name, &a.new.name));
     }
     let table = &a.new.name;
     for (from, to) in &a.rename_columns {
-        out.push(build(
-            B,
-            SqlTable::alter()
-                .table(name(table))
-                .rename_column(name(from), name(to)),
-        ));
+        out.push(sql::rename_column(B, table, from, to));
     }
     for (c, _) in &a.add_columns {
-        out.push(build(
-            B,
-            SqlTable::alter()
-                .table(name(table))
-                .add_column(column_def(B, c, false, None)),
-        ));
+        let def = sql::column_def(B, c, KeyRole::None, None);
+        out.push(sql::add_column(B, table, &def));
     }
     let renamed: Vec<&str> = a.rename_indexes.iter().map(|(_, to)| to.as_str()).collect();
     for i in a
@@ -75,10 +58,10 @@ fn alter_in_place(a: &Alter, out: &mut Vec<String>) {
         .iter()
         .filter(|i| renamed.contains(&i.name.as_str()))
     {
-        out.push(build(B, &create_index(table, i)));
+        out.push(sql::create_index(B, table, i));
     }
     for i in &a.add_indexes {
-        out.push(build(B, &create_index(table, i)));
+        out.push(sql::create_index(B, table, i));
     }
 }
 
@@ -88,7 +71,7 @@ fn alter_in_place(a: &Alter, out: &mut Vec<String>) {
 fn rebuild(a: &Alter, out: &mut Vec<String>) {
     let q = |s: &str| quote(B, s);
     let temp = format!("new__{}", a.new.name);
-    out.push(build(B, &create_table(B, &a.new, Some(&temp))));
+    out.push(sql::create_table(B, &a.new, Some(&temp)));
     let mut targets = Vec::new();
     let mut sources = Vec::new();
     for c in &a.new.columns {
@@ -126,12 +109,9 @@ fn rebuild(a: &Alter, out: &mut Vec<String>) {
         sources.join(", "),
         q(&a.old.name)
     ));
-    out.push(build(B, SqlTable::drop().table(name(&a.old.name))));
-    out.push(build(
-        B,
-        SqlTable::rename().table(name(&temp), name(&a.new.name)),
-    ));
+    out.push(sql::drop_table(B, &a.old.name));
+    out.push(sql::rename_table(B, &temp, &a.new.name));
     for i in &a.new.indexes {
-        out.push(build(B, &create_index(&a.new.name, i)));
+        out.push(sql::create_index(B, &a.new.name, i));
     }
 }

@@ -1,0 +1,399 @@
+//! The one place where names and values become SQL text. Every identifier (table, column,
+//! index, constraint, foreign key, the history table) goes through [`quote`] and every value
+//! through [`literal`]; the statement shapes below are built only from those two, so no name
+//! or value reaches a statement any other way.
+//!
+//! sea-query used to build these statements, but it writes index and foreign-key names
+//! between quotes without escaping them, so a quote in a name ended the identifier.
+
+use crate::fields::{OnDelete, Value};
+use crate::operations::Backend;
+use crate::state::{Column, ForeignKeyConstraint, Table, TableIndex};
+
+/// An identifier, quoted for `backend`: the quote character doubled inside, so any name
+/// stays one identifier.
+pub fn quote(backend: Backend, ident: &str) -> String {
+    let (open, close) = match backend {
+        Backend::Mysql => ('`', '`'),
+        _ => ('"', '"'),
+    };
+    let mut out = String::with_capacity(ident.len() + 2);
+    out.push(open);
+    for c in ident.chars() {
+        if c == close {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push(close);
+    out
+}
+
+/// A string literal for `backend`. MySQL and MariaDB read `\` as an escape inside quotes,
+/// so there it is doubled too (and written `E'…'` on PostgreSQL, which then reads it the
+/// same way whatever `standard_conforming_strings` says).
+pub fn string(backend: Backend, s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 3);
+    let escape_backslash = match backend {
+        Backend::Mysql => true,
+        Backend::Postgres if s.contains('\\') => {
+            out.push('E');
+            true
+        }
+        _ => false,
+    };
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' if escape_backslash => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A value as an SQL literal, for defaults and one-off values.
+pub fn literal(backend: Backend, value: &Value) -> String {
+    match value {
+        Value::Bool(b) if backend == Backend::Postgres => b.to_string(),
+        Value::Bool(b) => u8::from(*b).to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Number(n) if is_number(n) => n.to_string(),
+        // Not a number as written (a hand-edited migration file): a string, never raw SQL.
+        Value::Number(n) => string(backend, n),
+        Value::Str(s) => string(backend, s),
+        Value::Now if backend == Backend::Mysql => "CURRENT_TIMESTAMP(6)".into(),
+        Value::Now => "CURRENT_TIMESTAMP".into(),
+    }
+}
+
+/// `-12`, `3.50`, `1e-3`: digits with an optional sign, point and exponent.
+fn is_number(s: &str) -> bool {
+    let s = s.strip_prefix('-').unwrap_or(s);
+    let (mantissa, exponent) = match s.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (s, None),
+    };
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((i, f)) => digits(i) && (f.is_empty() || digits(f)),
+        None => digits(mantissa),
+    };
+    mantissa_ok && exponent.is_none_or(digits)
+}
+
+fn list(backend: Backend, names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| quote(backend, n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn on_delete(action: OnDelete) -> &'static str {
+    match action {
+        OnDelete::Cascade => "CASCADE",
+        OnDelete::Protect | OnDelete::Restrict => "RESTRICT",
+        OnDelete::SetNull => "SET NULL",
+        OnDelete::SetDefault => "SET DEFAULT",
+        OnDelete::DoNothing => "NO ACTION",
+    }
+}
+
+/// How a column definition is written: in `CREATE TABLE` (`Key`: the table's sole primary
+/// key) or in an `ALTER` of an existing column, which keeps its key but not its
+/// auto-increment unless told again (`KeptKey`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum KeyRole {
+    None,
+    Key,
+    KeptKey,
+}
+
+/// `"name" type NULL|NOT NULL [PRIMARY KEY] [auto-increment] [DEFAULT (value)]`.
+pub(super) fn column_def(
+    backend: Backend,
+    column: &Column,
+    role: KeyRole,
+    default: Option<&Value>,
+) -> String {
+    let auto = column.auto_increment && role != KeyRole::None;
+    let ty = if auto && backend == Backend::Sqlite {
+        // Only INTEGER PRIMARY KEY is an alias of the rowid that AUTOINCREMENT needs.
+        "integer".to_owned()
+    } else {
+        super::type_name(backend, column.ty)
+    };
+    let mut out = format!("{} {ty}", quote(backend, &column.name));
+    out.push_str(if column.nullable {
+        " NULL"
+    } else {
+        " NOT NULL"
+    });
+    if role == KeyRole::Key {
+        out.push_str(" PRIMARY KEY");
+    }
+    if auto {
+        out.push_str(match backend {
+            Backend::Postgres => " GENERATED BY DEFAULT AS IDENTITY",
+            Backend::Mysql => " AUTO_INCREMENT",
+            Backend::Sqlite => " AUTOINCREMENT",
+        });
+    }
+    if let Some(value) = default {
+        out.push_str(&format!(" DEFAULT ({})", literal(backend, value)));
+    }
+    out
+}
+
+/// `CREATE TABLE` with columns, primary key, unique constraints, foreign keys and checks.
+pub(super) fn create_table(backend: Backend, table: &Table, name_override: Option<&str>) -> String {
+    let q = |s: &str| quote(backend, s);
+    let table_name = name_override.unwrap_or(&table.name);
+    let sole_key = table.primary_key.len() == 1;
+    let mut items: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let role = if sole_key && table.primary_key[0] == c.name {
+                KeyRole::Key
+            } else {
+                KeyRole::None
+            };
+            column_def(backend, c, role, c.default.as_ref())
+        })
+        .collect();
+    if !sole_key && !table.primary_key.is_empty() {
+        items.push(format!(
+            "PRIMARY KEY ({})",
+            list(backend, &table.primary_key)
+        ));
+    }
+    for u in &table.uniques {
+        items.push(match backend {
+            Backend::Mysql => format!("UNIQUE KEY {} ({})", q(&u.name), list(backend, &u.columns)),
+            _ => format!(
+                "CONSTRAINT {} UNIQUE ({})",
+                q(&u.name),
+                list(backend, &u.columns)
+            ),
+        });
+    }
+    for fk in &table.foreign_keys {
+        let reference = references(backend, fk);
+        items.push(match backend {
+            // SQLite cannot drop a constraint by name (a rebuild replaces the table), so it
+            // is not named.
+            Backend::Sqlite => reference,
+            _ => format!("CONSTRAINT {} {reference}", q(&fk.name)),
+        });
+    }
+    for (name, expr) in &table.checks {
+        items.push(format!("CONSTRAINT {} CHECK ({expr})", q(name)));
+    }
+    format!("CREATE TABLE {} ( {} )", q(table_name), items.join(", "))
+}
+
+/// `FOREIGN KEY (column) REFERENCES table (column) ON DELETE action`.
+fn references(backend: Backend, fk: &ForeignKeyConstraint) -> String {
+    let q = |s: &str| quote(backend, s);
+    format!(
+        "FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}",
+        q(&fk.column),
+        q(&fk.ref_table),
+        q(&fk.ref_column),
+        on_delete(fk.on_delete)
+    )
+}
+
+pub(super) fn add_foreign_key(backend: Backend, table: &str, fk: &ForeignKeyConstraint) -> String {
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} {}",
+        quote(backend, table),
+        quote(backend, &fk.name),
+        references(backend, fk)
+    )
+}
+
+pub(super) fn drop_foreign_key(backend: Backend, table: &str, name: &str) -> String {
+    let kind = match backend {
+        Backend::Mysql => "FOREIGN KEY",
+        _ => "CONSTRAINT",
+    };
+    format!(
+        "ALTER TABLE {} DROP {kind} {}",
+        quote(backend, table),
+        quote(backend, name)
+    )
+}
+
+pub(super) fn create_index(backend: Backend, table: &str, index: &TableIndex) -> String {
+    format!(
+        "CREATE {}INDEX {} ON {} ({})",
+        if index.unique { "UNIQUE " } else { "" },
+        quote(backend, &index.name),
+        quote(backend, table),
+        list(backend, &index.columns)
+    )
+}
+
+pub(super) fn drop_index(backend: Backend, table: &str, name: &str) -> String {
+    match backend {
+        Backend::Mysql => format!(
+            "DROP INDEX {} ON {}",
+            quote(backend, name),
+            quote(backend, table)
+        ),
+        _ => format!("DROP INDEX {}", quote(backend, name)),
+    }
+}
+
+pub(super) fn rename_index(backend: Backend, table: &str, from: &str, to: &str) -> String {
+    let q = |s: &str| quote(backend, s);
+    match backend {
+        Backend::Mysql => format!(
+            "ALTER TABLE {} RENAME INDEX {} TO {}",
+            q(table),
+            q(from),
+            q(to)
+        ),
+        _ => format!("ALTER INDEX {} RENAME TO {}", q(from), q(to)),
+    }
+}
+
+pub(super) fn add_unique(backend: Backend, table: &str, name: &str, columns: &[String]) -> String {
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
+        quote(backend, table),
+        quote(backend, name),
+        list(backend, columns)
+    )
+}
+
+pub(super) fn drop_unique(backend: Backend, table: &str, name: &str) -> String {
+    let kind = match backend {
+        Backend::Mysql => "INDEX",
+        _ => "CONSTRAINT",
+    };
+    format!(
+        "ALTER TABLE {} DROP {kind} {}",
+        quote(backend, table),
+        quote(backend, name)
+    )
+}
+
+pub(super) fn add_check(backend: Backend, table: &str, name: &str, expr: &str) -> String {
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({expr})",
+        quote(backend, table),
+        quote(backend, name)
+    )
+}
+
+pub(super) fn drop_check(backend: Backend, table: &str, name: &str) -> String {
+    format!(
+        "ALTER TABLE {} DROP CONSTRAINT {}",
+        quote(backend, table),
+        quote(backend, name)
+    )
+}
+
+pub(super) fn drop_table(backend: Backend, table: &str) -> String {
+    format!("DROP TABLE {}", quote(backend, table))
+}
+
+pub(super) fn rename_table(backend: Backend, from: &str, to: &str) -> String {
+    let q = |s: &str| quote(backend, s);
+    match backend {
+        Backend::Mysql => format!("RENAME TABLE {} TO {}", q(from), q(to)),
+        _ => format!("ALTER TABLE {} RENAME TO {}", q(from), q(to)),
+    }
+}
+
+pub(super) fn add_column(backend: Backend, table: &str, definition: &str) -> String {
+    format!(
+        "ALTER TABLE {} ADD COLUMN {definition}",
+        quote(backend, table)
+    )
+}
+
+pub(super) fn drop_column(backend: Backend, table: &str, column: &str) -> String {
+    format!(
+        "ALTER TABLE {} DROP COLUMN {}",
+        quote(backend, table),
+        quote(backend, column)
+    )
+}
+
+pub(super) fn rename_column(backend: Backend, table: &str, from: &str, to: &str) -> String {
+    let q = |s: &str| quote(backend, s);
+    format!(
+        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+        q(table),
+        q(from),
+        q(to)
+    )
+}
+
+/// `ALTER TABLE t ALTER COLUMN c <rest>` (PostgreSQL, and MySQL's default changes).
+pub(super) fn alter_column(backend: Backend, table: &str, column: &str, rest: &str) -> String {
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} {rest}",
+        quote(backend, table),
+        quote(backend, column)
+    )
+}
+
+/// `UPDATE t SET c = value WHERE c IS NULL`: a one-off value for existing NULLs.
+pub(super) fn fill_nulls(backend: Backend, table: &str, column: &str, value: &Value) -> String {
+    let c = quote(backend, column);
+    format!(
+        "UPDATE {} SET {c} = {} WHERE {c} IS NULL",
+        quote(backend, table),
+        literal(backend, value)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_double_their_quote_character() {
+        assert_eq!(quote(Backend::Postgres, "a\"b`c"), "\"a\"\"b`c\"");
+        assert_eq!(quote(Backend::Sqlite, "x\"; DROP"), "\"x\"\"; DROP\"");
+        assert_eq!(quote(Backend::Mysql, "a`b\"c"), "`a``b\"c`");
+    }
+
+    #[test]
+    fn strings_escape_what_each_backend_reads_as_an_escape() {
+        let s = "\\')); DROP TABLE victim; #";
+        assert_eq!(string(Backend::Mysql, s), r"'\\'')); DROP TABLE victim; #'");
+        assert_eq!(
+            string(Backend::Postgres, s),
+            r"E'\\'')); DROP TABLE victim; #'"
+        );
+        assert_eq!(string(Backend::Sqlite, s), r"'\'')); DROP TABLE victim; #'");
+        assert_eq!(string(Backend::Postgres, "it's"), "'it''s'");
+    }
+
+    #[test]
+    fn numbers_as_written_are_checked() {
+        for ok in ["0", "-3", "1.50", "2.", "1e-3", "-4.5E+10"] {
+            assert!(is_number(ok), "{ok}");
+            assert_eq!(literal(Backend::Mysql, &Value::Number(ok.into())), ok);
+        }
+        for bad in ["", "-", ".5", "1;DROP TABLE t", "1e", "0x10", "1 "] {
+            assert!(!is_number(bad), "{bad}");
+        }
+        assert_eq!(
+            literal(
+                Backend::Sqlite,
+                &Value::Number("1); DROP TABLE t; --".into())
+            ),
+            "'1); DROP TABLE t; --'"
+        );
+    }
+}
