@@ -290,8 +290,14 @@ impl Builder<'_, '_> {
                 };
                 if let Some(p) = position {
                     let old = removed.remove(p);
-                    let op = RenameField::new(key.model.clone(), old.name, new.name.clone()).into();
-                    self.push(&key.app, op, &[], &[])?;
+                    let mut op =
+                        RenameField::new(key.model.clone(), old.name.clone(), new.name.clone());
+                    // The column goes where the new field wants it in one step: kept, or
+                    // renamed once, never renamed by the rule and then back by an alter.
+                    if crate::operations::renamed_field(&old, &new.name).column != new.column {
+                        op = op.db_column(new.column.clone());
+                    }
+                    self.push(&key.app, op.into(), &[], &[])?;
                 }
             }
         }
@@ -688,9 +694,14 @@ fn not_null_error(key: &ModelKey, field: &Field, change: &'static str) -> Error 
     }
 }
 
-/// Two fields alike but for their name (and a column derived from it): a likely rename.
+/// Two fields alike but for their name, with a column derived from the name or the same
+/// column as before: a likely rename.
 fn same_definition(old: &Field, new: &Field) -> bool {
-    crate::operations::renamed_field(old, &new.name) == *new
+    let same_column = Field {
+        name: new.name.clone(),
+        ..old.clone()
+    };
+    crate::operations::renamed_field(old, &new.name) == *new || same_column == *new
 }
 
 /// Cuts each app's operations into migrations. An operation joins its app's open migration

@@ -201,7 +201,13 @@ fn operation(op: &Operation, m: &Migration) -> Result<Doc> {
             call("AlterField::new", [lit(&a.model), field(&a.field)]),
             &a.one_off_default,
         ),
-        Operation::RenameField(r) => three("RenameField::new", &r.model, &r.old_name, &r.new_name),
+        Operation::RenameField(r) => {
+            let d = three("RenameField::new", &r.model, &r.old_name, &r.new_name);
+            match &r.db_column {
+                Some(column) => d.method("db_column", [lit(column)]),
+                None => d,
+            }
+        }
         Operation::AddIndex(a) => call("AddIndex::new", [lit(&a.model), index(&a.index)]),
         Operation::RemoveIndex(r) => two("RemoveIndex::new", &r.model, &r.name),
         Operation::RenameIndex(r) => three("RenameIndex::new", &r.model, &r.old_name, &r.new_name),

@@ -105,8 +105,16 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
-    /// Rows of a query whose columns are all text.
+    /// Rows of a query whose columns are all text, NULL read as an empty string.
     pub fn rows(&self, sql: &str) -> Vec<Vec<String>> {
+        self.values(sql)
+            .into_iter()
+            .map(|r| r.into_iter().map(Option::unwrap_or_default).collect())
+            .collect()
+    }
+
+    /// Rows of a query whose columns are all text, NULL as `None`.
+    pub fn values(&self, sql: &str) -> Vec<Vec<Option<String>>> {
         runtime()
             .block_on(async {
                 let mut conn = AnyConnection::connect(&self.url).await?;
@@ -117,13 +125,11 @@ impl TestDb {
                         (0..r.len())
                             .map(|i| {
                                 // The Any driver reports MariaDB's text as BLOB: read bytes then.
-                                r.try_get::<Option<String>, _>(i)
-                                    .or_else(|_| {
-                                        r.try_get::<Option<Vec<u8>>, _>(i).map(|b| {
-                                            b.map(|b| String::from_utf8_lossy(&b).into_owned())
-                                        })
+                                r.try_get::<Option<String>, _>(i).or_else(|_| {
+                                    r.try_get::<Option<Vec<u8>>, _>(i).map(|b| {
+                                        b.map(|b| String::from_utf8_lossy(&b).into_owned())
                                     })
-                                    .map(Option::unwrap_or_default)
+                                })
                             })
                             .collect::<Result<Vec<_>, _>>()
                     })

@@ -597,3 +597,96 @@ fn a_deletion_cycle_is_cut_before_the_models_go() {
         ["Remove field b from a", "Delete model B", "Delete model A"]
     );
 }
+
+/// `Author.name`, later `Author.full_name` stored in the column `name`.
+fn author_full_name_in_name_column() -> ModelState {
+    model(
+        "testapp",
+        "Author",
+        vec![Field::new("full_name", Varchar(200)).db_column("name")],
+    )
+}
+
+fn sql_of(c: &Changes, before: &ProjectState, backend: crate::schema::Backend) -> Vec<String> {
+    let mut state = before.clone();
+    let mut out = Vec::new();
+    for m in &c.migrations {
+        out.extend(
+            crate::schema::migration_sql(backend, m, &state, false)
+                .unwrap()
+                .into_iter()
+                .filter(|s| !s.starts_with("--")),
+        );
+        for op in &m.operations {
+            op.state_forwards(&m.app, &mut state).unwrap();
+        }
+    }
+    out
+}
+
+#[test]
+fn a_rename_that_keeps_its_column_is_one_operation_and_no_sql() {
+    let before = state(vec![author_name()]);
+    let after = state(vec![author_full_name_in_name_column()]);
+    let mut hints = RenameHints::default();
+    hints.fields.insert(
+        (ModelKey::new("testapp", "Author"), "full_name".into()),
+        "name".into(),
+    );
+    let c = changes_with(&before, &after, &hints, &mut Scripted::default()).unwrap();
+    assert_ops(&c, "testapp", 0, &["RenameField"]);
+    for backend in crate::schema::Backend::ALL {
+        assert_eq!(
+            sql_of(&c, &before, backend),
+            Vec::<String>::new(),
+            "{backend}"
+        );
+    }
+
+    // Undeclared, the same change is offered as a rename.
+    let mut q = Scripted {
+        renames: [true].into(),
+        ..Default::default()
+    };
+    let c = changes_with(&before, &after, &RenameHints::default(), &mut q).unwrap();
+    assert_eq!(
+        q.asked,
+        ["rename testapp.Author.name to full_name (varchar(200))?"]
+    );
+    assert_ops(&c, "testapp", 0, &["RenameField"]);
+    let mut replayed = before.clone();
+    for op in &c.migrations[0].operations {
+        op.state_forwards("testapp", &mut replayed).unwrap();
+    }
+    assert!(replayed.same_schema(&after), "{}", show(&c));
+}
+
+#[test]
+fn a_new_column_name_renames_the_column() {
+    let before = state(vec![author_name_null()]);
+    let after = state(vec![model(
+        "testapp",
+        "Author",
+        vec![Field::new("name", Varchar(200))
+            .null()
+            .db_column("author_name")],
+    )]);
+    let c = changes(
+        vec![author_name_null()],
+        vec![after.models().next().unwrap().clone()],
+    );
+    assert_ops(&c, "testapp", 0, &["AlterField"]);
+    use crate::schema::Backend::*;
+    assert_eq!(
+        sql_of(&c, &before, Postgres),
+        [r#"ALTER TABLE "testapp_author" RENAME COLUMN "name" TO "author_name""#]
+    );
+    assert_eq!(
+        sql_of(&c, &before, Mysql),
+        ["ALTER TABLE `testapp_author` RENAME COLUMN `name` TO `author_name`"]
+    );
+    assert_eq!(
+        sql_of(&c, &before, Sqlite),
+        [r#"ALTER TABLE "testapp_author" RENAME COLUMN "name" TO "author_name""#]
+    );
+}

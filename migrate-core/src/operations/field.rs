@@ -187,11 +187,14 @@ impl Op for AlterField {
 
 /// Renames a field. Its column follows when it was named after the field (`<old>` or
 /// `<old>_id`); an explicit `db_column` stays. Indexes and constraints follow the field.
+/// `db_column` says where the column ends up when that rule does not (a field renamed while
+/// keeping its column, or renamed to a new explicit column): one column rename or none.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RenameField {
     pub model: Name,
     pub old_name: Name,
     pub new_name: Name,
+    pub db_column: Option<Name>,
 }
 
 impl RenameField {
@@ -204,7 +207,23 @@ impl RenameField {
             model: model.into(),
             old_name: old_name.into(),
             new_name: new_name.into(),
+            db_column: None,
         }
+    }
+
+    /// The column the renamed field has, whatever the field was called.
+    pub fn db_column(mut self, column: impl Into<Name>) -> Self {
+        self.db_column = Some(column.into());
+        self
+    }
+
+    /// `field` as this operation leaves it.
+    pub(crate) fn apply(&self, field: &Field) -> Field {
+        let mut out = renamed(field, &self.new_name);
+        if let Some(column) = &self.db_column {
+            out.column = column.clone();
+        }
+        out
     }
 }
 
@@ -238,7 +257,7 @@ impl Op for RenameField {
                     self.model, self.old_name
                 )
             })?;
-        *slot = renamed(slot, &self.new_name);
+        *slot = self.apply(slot);
         let rename = |names: &mut std::borrow::Cow<'static, [Name]>| {
             if names.contains(&self.old_name) {
                 for n in names.to_mut() {

@@ -1,7 +1,6 @@
 //! How an operation folds with a later one on the same model (Django's `reduce`): the pair
 //! becomes the returned operations, possibly none.
 
-use super::field::renamed;
 use super::Operation;
 use crate::state::Constraint;
 
@@ -83,7 +82,7 @@ impl Operation {
             (CreateModel(c), RenameField(r)) if same(&c.name, &r.model) => {
                 let mut c = c.clone();
                 let slot = c.fields.iter_mut().find(|f| f.name == r.old_name)?;
-                *slot = renamed(slot, &r.new_name);
+                *slot = r.apply(slot);
                 for index in &mut c.indexes {
                     for f in index.fields.to_mut() {
                         if *f == r.old_name {
@@ -126,7 +125,7 @@ impl Operation {
                 if same(&a.model, &r.model) && a.field.name == r.old_name =>
             {
                 let mut a = a.clone();
-                a.field = renamed(&a.field, &r.new_name);
+                a.field = r.apply(&a.field);
                 Some(vec![a.into()])
             }
             (AlterField(a), AlterField(b))
@@ -144,15 +143,20 @@ impl Operation {
             {
                 Some(vec![next.clone()])
             }
+            // An explicit column on the first rename only would change what the second
+            // rename's column rule sees: those two stay apart.
             (RenameField(a), RenameField(b))
-                if same(&a.model, &b.model) && a.new_name == b.old_name =>
+                if same(&a.model, &b.model)
+                    && a.new_name == b.old_name
+                    && (a.db_column.is_none() || b.db_column.is_some()) =>
             {
-                Some(vec![super::RenameField::new(
+                let mut folded = super::RenameField::new(
                     a.model.clone(),
                     a.old_name.clone(),
                     b.new_name.clone(),
-                )
-                .into()])
+                );
+                folded.db_column = b.db_column.clone();
+                Some(vec![folded.into()])
             }
             (RenameModel(a), RenameModel(b)) if a.new_name == b.old_name => {
                 Some(vec![super::RenameModel::new(

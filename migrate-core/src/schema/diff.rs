@@ -10,8 +10,10 @@ use crate::state::{Column, ForeignKeyConstraint, ModelKey, Table, TableIndex, Ta
 pub(crate) struct Hints {
     /// A model renamed from the first key to the second.
     pub model_rename: Option<(ModelKey, ModelKey)>,
-    /// Columns renamed `(table identity model, from, to)`.
+    /// Columns of a model's own table renamed `(model, from, to)`.
     pub column_renames: Vec<(ModelKey, String, String)>,
+    /// Columns of every join table renamed `(from, to)` (a renamed model's key columns).
+    pub join_column_renames: Vec<(String, String)>,
     /// An index renamed `(from, to)`.
     pub index_rename: Option<(String, String)>,
     /// A value for existing rows of a column becoming (or added as) NOT NULL.
@@ -27,6 +29,11 @@ impl Hints {
                 .column_renames
                 .iter()
                 .map(|(m, a, b)| (m.clone(), b.clone(), a.clone()))
+                .collect(),
+            join_column_renames: self
+                .join_column_renames
+                .iter()
+                .map(|(a, b)| (b.clone(), a.clone()))
                 .collect(),
             index_rename: self.index_rename.clone().map(|(a, b)| (b, a)),
             one_off: None,
@@ -135,16 +142,27 @@ pub(crate) fn diff(before: &[Table], after: &[Table], hints: &Hints) -> Vec<Tabl
 }
 
 fn alter(old: &Table, new: &Table, hints: &Hints) -> Alter {
-    let rename_columns: Vec<(String, String)> = hints
-        .column_renames
-        .iter()
-        .filter(|(model, from, to)| {
-            *model == new.model
-                && new.m2m_field.is_none()
-                && old.columns.iter().any(|c| c.name == *from)
-                && new.columns.iter().any(|c| c.name == *to)
+    let pairs: Vec<(&String, &String)> = match new.m2m_field {
+        None => hints
+            .column_renames
+            .iter()
+            .filter(|(model, _, _)| *model == new.model)
+            .map(|(_, from, to)| (from, to))
+            .collect(),
+        Some(_) => hints
+            .join_column_renames
+            .iter()
+            .map(|(f, t)| (f, t))
+            .collect(),
+    };
+    let rename_columns: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(from, to)| {
+            from != to
+                && old.columns.iter().any(|c| c.name == **from)
+                && new.columns.iter().any(|c| c.name == **to)
         })
-        .map(|(_, from, to)| (from.clone(), to.clone()))
+        .map(|(from, to)| (from.clone(), to.clone()))
         .collect();
     // Old names as they read after the column renames, for comparing like with like.
     let after_rename = |name: &str| -> String {
@@ -281,4 +299,36 @@ fn alter(old: &Table, new: &Table, hints: &Hints) -> Alter {
         }
     }
     a
+}
+
+/// Foreign keys that stay, but whose own column or referenced column changes type: a
+/// database that alters in place refuses to change either while the key holds (MariaDB
+/// error 1833), so they are dropped before the alters and added back after.
+/// Each comes with the names of its table before and after.
+pub(crate) fn retyped_keys(diffs: &[TableDiff]) -> Vec<(String, String, ForeignKeyConstraint)> {
+    let alters = || {
+        diffs.iter().filter_map(|d| match d {
+            TableDiff::Alter(a) => Some(a),
+            _ => None,
+        })
+    };
+    let retyped: Vec<(&str, &str)> = alters()
+        .flat_map(|a| {
+            a.alter_columns
+                .iter()
+                .filter(|(o, n, _)| o.ty != n.ty)
+                .map(move |(_, n, _)| (a.new.name.as_str(), n.name.as_str()))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for a in alters() {
+        for fk in &a.new.foreign_keys {
+            let touched = retyped.contains(&(fk.ref_table.as_str(), fk.ref_column.as_str()))
+                || retyped.contains(&(a.new.name.as_str(), fk.column.as_str()));
+            if touched && !a.add_foreign_keys.contains(fk) {
+                out.push((a.old.name.clone(), a.new.name.clone(), fk.clone()));
+            }
+        }
+    }
+    out
 }

@@ -185,20 +185,10 @@ fn hints(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState)
             hints.model_rename = Some((key(&r.old_name), key(&r.new_name)));
             // Join tables name their columns after the models on each side.
             let (old, new) = (r.old_name.to_lowercase(), r.new_name.to_lowercase());
-            for model in after.models() {
+            for prefix in ["", "from_", "to_"] {
                 hints
-                    .column_renames
-                    .push((model.key(), format!("{old}_id"), format!("{new}_id")));
-                hints.column_renames.push((
-                    model.key(),
-                    format!("from_{old}_id"),
-                    format!("from_{new}_id"),
-                ));
-                hints.column_renames.push((
-                    model.key(),
-                    format!("to_{old}_id"),
-                    format!("to_{new}_id"),
-                ));
+                    .join_column_renames
+                    .push((format!("{prefix}{old}_id"), format!("{prefix}{new}_id")));
             }
         }
         Operation::RenameField(r) => {
@@ -213,16 +203,26 @@ fn hints(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState)
                 hints.column_renames.push((key(&r.model), from, to));
             }
         }
-        Operation::RenameIndex(r) => {
-            hints.index_rename = Some((r.old_name.to_string(), r.new_name.to_string()));
-        }
-        Operation::AddField(a) => {
+        // The same field under another column: its values move with it.
+        Operation::AlterField(a) => {
+            let from = before
+                .model(&key(&a.model))
+                .and_then(|m| m.field(&a.field.name))
+                .map(|f| f.column.to_string());
+            if let Some(from) = from {
+                hints
+                    .column_renames
+                    .push((key(&a.model), from, a.field.column.to_string()));
+            }
             hints.one_off = a
                 .one_off_default
                 .clone()
                 .map(|v| (a.field.column.to_string(), v));
         }
-        Operation::AlterField(a) => {
+        Operation::RenameIndex(r) => {
+            hints.index_rename = Some((r.old_name.to_string(), r.new_name.to_string()));
+        }
+        Operation::AddField(a) => {
             hints.one_off = a
                 .one_off_default
                 .clone()
@@ -294,13 +294,24 @@ fn render(
 ) -> Result<Vec<String>> {
     let keys = affected(app, op, from, to);
     let diffs = diff::diff(&tables_of(from, &keys)?, &tables_of(to, &keys)?, hints);
+    // SQLite rebuilds such tables with foreign keys off; the others alter in place.
+    let retyped = match backend {
+        Backend::Sqlite => Vec::new(),
+        _ => diff::retyped_keys(&diffs),
+    };
     let mut out = Vec::new();
+    for (old_table, _, fk) in &retyped {
+        out.push(sql::drop_foreign_key(backend, old_table, &fk.name));
+    }
     for d in diffs {
         match backend {
             Backend::Postgres => postgres::render(&d, &mut out),
             Backend::Mysql => mysql::render(&d, &mut out),
             Backend::Sqlite => sqlite::render(&d, &mut out),
         }?;
+    }
+    for (_, new_table, fk) in &retyped {
+        out.push(sql::add_foreign_key(backend, new_table, fk));
     }
     Ok(out)
 }

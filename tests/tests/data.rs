@@ -1,0 +1,582 @@
+//! Every kind of operation the autodetector writes, on tables that hold rows: each step is
+//! made by the autodetector from a change of models, applied forwards and backwards on
+//! SQLite, PostgreSQL and MariaDB, and every value of every column that exists on both sides
+//! is compared. A row that changes or disappears where the operation did not ask for it
+//! fails the test.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use migrate_core::autodetector::{Autodetector, RenameHints};
+use migrate_core::executor::Executor;
+use migrate_core::fields::{foreign_key, many_to_many, ColumnType::*, OnDelete};
+use migrate_core::loader::Loader;
+use migrate_core::planner::Target;
+use migrate_core::questioner::Questioner;
+use migrate_core::schema::{quote, Backend};
+use migrate_core::state::Name;
+use migrate_core::{
+    Constraint, Field, Index, Migration, MigrationKey, ModelKey, ModelState, ProjectState, Value,
+};
+use migrate_tests::db::{expected, TestDb};
+
+const APP: &str = "shop";
+
+fn model(name: &str, table: &str, fields: Vec<Field>) -> ModelState {
+    ModelState {
+        app: APP.into(),
+        name: name.to_owned().into(),
+        table: table.to_owned().into(),
+        fields: fields.into(),
+        indexes: Cow::Borrowed(&[]),
+        constraints: Cow::Borrowed(&[]),
+    }
+}
+
+/// The models as a user edits them, one step at a time.
+#[derive(Clone)]
+struct Models {
+    tier: ModelState,
+    tag: ModelState,
+    product: ModelState,
+    item: ModelState,
+    line: ModelState,
+}
+
+impl Models {
+    fn initial() -> Self {
+        Models {
+            tier: model(
+                "Tier",
+                "shop_tier",
+                vec![Field::auto_id(), Field::new("name", Varchar(50))],
+            ),
+            tag: model(
+                "Tag",
+                "shop_tag",
+                vec![Field::auto_id(), Field::new("label", Varchar(30))],
+            ),
+            product: model(
+                "Product",
+                "shop_product",
+                vec![
+                    Field::auto_id(),
+                    Field::new("name", Varchar(100)),
+                    Field::new("price", Integer),
+                    Field::new("note", Text).null(),
+                    Field::new("tier", foreign_key("Tier", OnDelete::SetNull)).null(),
+                    Field::new("tags", many_to_many("Tag")),
+                ],
+            ),
+            item: model(
+                "Item",
+                "shop_item",
+                vec![
+                    Field::new("id", Integer).primary_key().auto(),
+                    Field::new("label", Varchar(20)),
+                ],
+            ),
+            line: model(
+                "Line",
+                "shop_line",
+                vec![
+                    Field::auto_id(),
+                    Field::new("item", foreign_key("Item", OnDelete::Cascade)),
+                    Field::new("qty", SmallInt),
+                ],
+            ),
+        }
+    }
+
+    fn state(&self) -> ProjectState {
+        ProjectState::from_models([
+            self.tier.clone(),
+            self.tag.clone(),
+            self.product.clone(),
+            self.item.clone(),
+            self.line.clone(),
+        ])
+        .expect("the test's models are valid")
+    }
+}
+
+fn edit_field(m: &mut ModelState, name: &str, f: impl FnOnce(Field) -> Field) {
+    let fields = m.fields.to_mut();
+    let slot = fields.iter_mut().find(|x| x.name == name).expect("field");
+    *slot = f(slot.clone());
+}
+
+fn remove_field(m: &mut ModelState, name: &str) {
+    m.fields.to_mut().retain(|x| x.name != name);
+}
+
+fn push_field(m: &mut ModelState, field: Field) {
+    m.fields.to_mut().push(field);
+}
+
+/// One change of models, with the renames it declares and the fields whose values it
+/// changes on purpose (compared neither forwards nor backwards).
+struct Step {
+    what: &'static str,
+    models: Models,
+    renamed_models: Vec<(&'static str, &'static str)>,
+    renamed_fields: Vec<(&'static str, &'static str, &'static str)>,
+    changes_values_of: Vec<(&'static str, &'static str)>,
+}
+
+fn steps() -> Vec<Step> {
+    let mut m = Models::initial();
+    let mut out = Vec::new();
+    let step = |what, m: &Models| Step {
+        what,
+        models: m.clone(),
+        renamed_models: Vec::new(),
+        renamed_fields: Vec::new(),
+        changes_values_of: Vec::new(),
+    };
+
+    push_field(&mut m.product, Field::new("sku", Varchar(20)).null());
+    push_field(&mut m.product, Field::new("stock", Integer).default(5));
+    out.push(step("add a nullable field and a field with a default", &m));
+
+    edit_field(&mut m.product, "name", |f| Field {
+        ty: Varchar(200).into(),
+        ..f
+    });
+    edit_field(&mut m.product, "price", |f| Field {
+        ty: BigInt.into(),
+        ..f
+    });
+    out.push(step("widen a varchar and an integer", &m));
+
+    edit_field(&mut m.product, "note", |f| Field {
+        name: "description".into(),
+        column: "description".into(),
+        ..f
+    });
+    let mut s = step("rename a field", &m);
+    s.renamed_fields.push(("Product", "description", "note"));
+    out.push(s);
+
+    edit_field(&mut m.product, "name", |f| f.db_column("product_name"));
+    out.push(step("change a field's db_column", &m));
+
+    edit_field(&mut m.product, "price", |f| Field {
+        name: "unit_price".into(),
+        ..f
+    });
+    let mut s = step("rename a field, keeping its column", &m);
+    s.renamed_fields.push(("Product", "unit_price", "price"));
+    out.push(s);
+
+    m.tag.name = "Label".into();
+    m.tag.table = "shop_label".into();
+    edit_field(&mut m.product, "tags", |f| Field {
+        ty: many_to_many("Label"),
+        ..f
+    });
+    let mut s = step("rename a model (its join table follows)", &m);
+    s.renamed_models.push(("Label", "Tag"));
+    out.push(s);
+
+    m.tag.table = "shop_labels".into();
+    out.push(step("move a model to another table", &m));
+
+    edit_field(&mut m.product, "tier", |f| Field {
+        ty: foreign_key("Label", OnDelete::SetNull),
+        ..f
+    });
+    out.push(step("point a foreign key at another model", &m));
+
+    edit_field(&mut m.item, "id", |f| Field {
+        ty: BigInt.into(),
+        ..f
+    });
+    out.push(step(
+        "change the type of a primary key that a foreign key references",
+        &m,
+    ));
+
+    m.product.indexes = vec![Index::new("product_name_idx", ["name"])].into();
+    m.product.constraints = vec![
+        Constraint::unique("product_sku_uniq", ["sku"]),
+        Constraint::check("product_price_positive", "price >= 0"),
+    ]
+    .into();
+    edit_field(&mut m.line, "qty", |f| f.db_index());
+    out.push(step("add an index, a unique and a check constraint", &m));
+
+    m.product.constraints = vec![Constraint::unique(
+        "product_sku_stock_uniq",
+        ["sku", "stock"],
+    )]
+    .into();
+    m.product.indexes = Cow::Borrowed(&[]);
+    edit_field(&mut m.product, "sku", |f| f.unique());
+    out.push(step("replace the constraints, make a field unique", &m));
+
+    m.product.constraints = Cow::Borrowed(&[]);
+    remove_field(&mut m.product, "sku");
+    let mut s = step("remove a field", &m);
+    s.changes_values_of.push(("Product", "sku"));
+    out.push(s);
+
+    remove_field(&mut m.product, "tags");
+    let mut s = step("remove a many-to-many field", &m);
+    s.changes_values_of.push(("Product", "tags"));
+    out.push(s);
+
+    edit_field(&mut m.product, "description", |f| Field {
+        null: false,
+        ..f
+    });
+    let mut s = step("make a nullable field NOT NULL with a one-off value", &m);
+    s.changes_values_of.push(("Product", "description"));
+    out.push(s);
+    out
+}
+
+/// Gives the one-off value of the NOT NULL step.
+struct OneOff;
+
+impl Questioner for OneOff {
+    fn ask_rename_field(&mut self, _: &ModelKey, _: &Field, _: &Field, _: &str) -> bool {
+        false
+    }
+    fn ask_rename_model(&mut self, _: &ModelKey, _: &ModelKey) -> bool {
+        false
+    }
+    fn ask_not_null_addition(&mut self, _: &ModelKey, _: &Field) -> Option<Value> {
+        None
+    }
+    fn ask_not_null_alteration(&mut self, _: &ModelKey, _: &Field) -> Option<Value> {
+        Some(Value::Str("n/a".into()))
+    }
+}
+
+/// The history: an initial migration, then one migration per step.
+fn history() -> Vec<(Vec<Migration>, ProjectState)> {
+    let mut out = Vec::new();
+    let mut from = ProjectState::new();
+    let mut leaves = BTreeMap::new();
+    let initial = Models::initial();
+    let mut all = vec![(initial, RenameHints::default())];
+    for s in steps() {
+        let mut hints = RenameHints::default();
+        for (new, old) in &s.renamed_models {
+            hints.models.insert(
+                ModelKey::new(APP, new.to_string()),
+                Name::from(old.to_string()),
+            );
+        }
+        for (model, new, old) in &s.renamed_fields {
+            hints.fields.insert(
+                (
+                    ModelKey::new(APP, model.to_string()),
+                    Name::from(new.to_string()),
+                ),
+                Name::from(old.to_string()),
+            );
+        }
+        all.push((s.models, hints));
+    }
+    for (models, hints) in all {
+        let to = models.state();
+        let changes = Autodetector {
+            from: &from,
+            to: &to,
+            hints: &hints,
+            leaves: &leaves,
+        }
+        .changes(&mut OneOff)
+        .expect("the autodetector answers");
+        assert!(!changes.is_empty(), "a step that changes nothing");
+        for m in &changes.migrations {
+            leaves.insert(Name::from(APP), m.key());
+        }
+        out.push((changes.migrations, to.clone()));
+        from = to;
+    }
+    out
+}
+
+/// Values by table identity (model, join-table field), then primary key, then field name
+/// (or, in a join table, column position).
+type Values =
+    BTreeMap<(String, Option<String>), BTreeMap<String, BTreeMap<String, Option<String>>>>;
+
+fn read_values(db: &TestDb, state: &ProjectState) -> Values {
+    let q = |s: &str| quote(db.backend, s);
+    let mut out = Values::new();
+    for table in state.tables().unwrap() {
+        let model = state.model(&table.model).unwrap();
+        // (label, column) in order; the first one is the key.
+        let columns: Vec<(String, String)> = match &table.m2m_field {
+            Some(_) => table
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i.to_string(), c.name.clone()))
+                .collect(),
+            None => model
+                .fields
+                .iter()
+                .filter(|f| !matches!(f.ty, migrate_core::FieldType::ManyToMany { .. }))
+                .map(|f| (f.name.to_string(), f.column.to_string()))
+                .collect(),
+        };
+        let select: Vec<String> = columns.iter().map(|(_, c)| db.text(&q(c))).collect();
+        let rows = db.values(&format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            select.join(", "),
+            q(&table.name),
+            q(&columns[0].1)
+        ));
+        let mut by_key = BTreeMap::new();
+        for row in rows {
+            let key = row[0].clone().expect("a primary key");
+            let values = columns.iter().map(|(l, _)| l.clone()).zip(row).collect();
+            by_key.insert(key, values);
+        }
+        out.insert(
+            (table.model.model.to_string(), table.m2m_field.clone()),
+            by_key,
+        );
+    }
+    out
+}
+
+/// Every value of `before` (read from the state before a step) equals the value of the
+/// same field in `after`, through the step's renames; fields the step changes on purpose
+/// aside, and tables or fields missing on one side.
+fn compare(step: &Step, before: &Values, after: &Values, backwards: bool, backend: Backend) {
+    let model_to = |m: &str| -> String {
+        let renamed =
+            step.renamed_models.iter().find(
+                |(new, old)| {
+                    if backwards {
+                        *new == m
+                    } else {
+                        *old == m
+                    }
+                },
+            );
+        match renamed {
+            Some((new, old)) => (if backwards { old } else { new }).to_string(),
+            None => m.to_owned(),
+        }
+    };
+    let field_to = |model: &str, f: &str| -> String {
+        let renamed = step.renamed_fields.iter().find(|(m, new, old)| {
+            (*m == model || model_to(m) == model) && if backwards { *new == f } else { *old == f }
+        });
+        match renamed {
+            Some((_, new, old)) => (if backwards { old } else { new }).to_string(),
+            None => f.to_owned(),
+        }
+    };
+    for ((model, m2m), rows) in before {
+        let target = (model_to(model), m2m.clone());
+        let Some(after_rows) = after.get(&target) else {
+            continue;
+        };
+        for (key, values) in rows {
+            let Some(after_values) = after_rows.get(key) else {
+                panic!(
+                    "{backend}, {} ({}): row {key} of {model}{m2m:?} disappeared",
+                    step.what,
+                    if backwards { "backwards" } else { "forwards" }
+                );
+            };
+            for (field, value) in values {
+                let on_purpose = step
+                    .changes_values_of
+                    .iter()
+                    .any(|(m, f)| (*m == model || model_to(m) == *model) && *f == field);
+                if on_purpose {
+                    continue;
+                }
+                let label = if m2m.is_some() {
+                    field.clone()
+                } else {
+                    field_to(model, field)
+                };
+                if let Some(now) = after_values.get(&label) {
+                    assert_eq!(
+                        now,
+                        value,
+                        "{backend}, {} ({}): {model}.{field} of row {key} changed",
+                        step.what,
+                        if backwards { "backwards" } else { "forwards" }
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn seed(db: &TestDb) {
+    let t = |s: &str| quote(db.backend, s);
+    let statements = [
+        format!(
+            "INSERT INTO {} ({}, {}) VALUES (1, 'bronze'), (2, 'silver'), (3, 'gold')",
+            t("shop_tier"),
+            t("id"),
+            t("name")
+        ),
+        format!(
+            "INSERT INTO {} ({}, {}) VALUES (1, 'red'), (2, 'green'), (3, 'blue')",
+            t("shop_tag"),
+            t("id"),
+            t("label")
+        ),
+        format!(
+            "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES \
+             (1, 'O''Brien''s wrench', 1200, 'a \"quoted\" note', 1), \
+             (2, 'plain', 0, NULL, NULL), \
+             (3, 'unicode ✓ café', 99, '', 3), \
+             (4, 'tab\tand, comma', 7, 'x', 2)",
+            t("shop_product"),
+            t("id"),
+            t("name"),
+            t("price"),
+            t("note"),
+            t("tier_id")
+        ),
+        format!(
+            "INSERT INTO {} ({}, {}, {}) VALUES (1, 1, 1), (2, 1, 2), (3, 3, 3), (4, 4, 1)",
+            t("shop_product_tags"),
+            t("id"),
+            t("product_id"),
+            t("tag_id")
+        ),
+        format!(
+            "INSERT INTO {} ({}, {}) VALUES (1, 'one'), (2, 'two'), (7, 'seven')",
+            t("shop_item"),
+            t("id"),
+            t("label")
+        ),
+        format!(
+            "INSERT INTO {} ({}, {}, {}) VALUES (1, 1, 3), (2, 7, 1), (3, 7, 2)",
+            t("shop_line"),
+            t("id"),
+            t("item_id"),
+            t("qty")
+        ),
+    ];
+    for s in statements {
+        db.execute(&s);
+    }
+    if db.backend == Backend::Postgres {
+        // Rows given explicit ids: move the identity past them, as a restore would.
+        for table in [
+            "shop_tier",
+            "shop_tag",
+            "shop_product",
+            "shop_product_tags",
+            "shop_item",
+            "shop_line",
+        ] {
+            db.execute(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {}))",
+                t(table)
+            ));
+        }
+    }
+}
+
+fn migrate(db: &TestDb, migrations: &[Migration], target: Target) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let loader = Loader::new(migrations.iter().cloned()).unwrap();
+        let mut executor = Executor::connect(&db.url).await.unwrap();
+        executor
+            .migrate(&loader, &target, false, &mut |_| {})
+            .await
+            .unwrap_or_else(|e| panic!("{}: migrating to {target:?}: {e}", db.backend));
+    });
+}
+
+fn count(db: &TestDb, table: &str) -> usize {
+    let rows = db.rows(&format!(
+        "SELECT {} FROM {}",
+        db.text("COUNT(*)"),
+        quote(db.backend, table)
+    ));
+    rows[0][0].parse().unwrap()
+}
+
+#[test]
+fn every_operation_keeps_the_rows_forwards_and_backwards() {
+    let history = history();
+    let steps = steps();
+    let all: Vec<Migration> = history.iter().flat_map(|(m, _)| m.clone()).collect();
+    let last_of = |i: usize| -> MigrationKey { history[i].0.last().unwrap().key() };
+    for db in TestDb::all("data_every_operation") {
+        migrate(&db, &all, Target::Migration(last_of(0)));
+        seed(&db);
+        let mut before = read_values(&db, &history[0].1);
+        let total_before: BTreeSet<usize> = [count(&db, "shop_product")].into();
+        for (i, step) in steps.iter().enumerate() {
+            let (_, state) = &history[i + 1];
+            let previous = &history[i].1;
+            migrate(&db, &all, Target::Migration(last_of(i + 1)));
+            assert_eq!(
+                db.introspect(),
+                expected(state, db.backend),
+                "{}: {}",
+                db.backend,
+                step.what
+            );
+            let after = read_values(&db, state);
+            compare(step, &before, &after, false, db.backend);
+
+            migrate(&db, &all, Target::Migration(last_of(i)));
+            assert_eq!(
+                db.introspect(),
+                expected(previous, db.backend),
+                "{}: {} (backwards)",
+                db.backend,
+                step.what
+            );
+            let back = read_values(&db, previous);
+            compare(step, &after, &back, true, db.backend);
+            for (table, rows) in &before {
+                if let Some(now) = back.get(table) {
+                    if step.changes_values_of.is_empty() {
+                        assert_eq!(
+                            now, rows,
+                            "{}: {} (backwards) {table:?}",
+                            db.backend, step.what
+                        );
+                    }
+                }
+            }
+
+            migrate(&db, &all, Target::Migration(last_of(i + 1)));
+            before = read_values(&db, state);
+        }
+        assert_eq!(
+            total_before,
+            [count(&db, "shop_product")].into(),
+            "{}: products were lost",
+            db.backend
+        );
+        // The auto-increment key survived its type change: a row without an id gets one.
+        db.execute(&format!(
+            "INSERT INTO {} ({}) VALUES ('auto')",
+            quote(db.backend, "shop_item"),
+            quote(db.backend, "label")
+        ));
+        let ids = db.rows(&format!(
+            "SELECT {} FROM {} WHERE {} = 'auto'",
+            db.text(&quote(db.backend, "id")),
+            quote(db.backend, "shop_item"),
+            quote(db.backend, "label")
+        ));
+        assert_eq!(ids, [["8".to_owned()]], "{}", db.backend);
+    }
+}
