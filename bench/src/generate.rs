@@ -505,11 +505,11 @@ serde_json = "1"
         for (app, names) in &by_app {
             self.write(
                 &format!("migrations/{app}/mod.rs"),
-                &writer::app_index(app, names),
+                &writer::app_index(app, names)?,
             )?;
         }
         let apps: Vec<String> = by_app.keys().map(|a| a.to_string()).collect();
-        self.write("migrations/mod.rs", &writer::root_index(&apps))
+        self.write("migrations/mod.rs", &writer::root_index(&apps)?)
     }
 
     /// The binary's name.

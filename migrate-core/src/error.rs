@@ -145,6 +145,9 @@ pub enum Error {
     #[error("unsupported database URL {url}; use sqlite://, postgres:// or mysql://")]
     UnsupportedUrl { url: String },
 
+    #[error("{what} `{name}` cannot name a Rust module of the migrations directory; use lowercase letters, digits and `_`, starting with a letter")]
+    ModuleName { what: &'static str, name: String },
+
     #[error("no migration {app}.{name} (nor one whose name starts with it)")]
     UnknownMigration { app: String, name: String },
 

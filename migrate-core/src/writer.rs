@@ -88,16 +88,27 @@ fn backwards<'a>(cx: &'a mut RunContext<'_>) -> BoxFuture<'a, Result<(), BoxErro
 "#)
 }
 
+/// A module name as an identifier: raw (`r#type`) for a keyword, an error for what cannot
+/// be one at all.
+fn module_ident(what: &'static str, name: &str) -> Result<syn::Ident> {
+    syn::parse_str::<syn::Ident>(name)
+        .or_else(|_| syn::parse_str::<syn::Ident>(&format!("r#{name}")))
+        .map_err(|_| Error::ModuleName {
+            what,
+            name: name.to_owned(),
+        })
+}
+
 /// `<app>/mod.rs`: one module per migration file, in name order, and `all()`.
-pub fn app_index(app: &str, migration_names: &[String]) -> String {
+pub fn app_index(app: &str, migration_names: &[String]) -> Result<String> {
     let mut names = migration_names.to_vec();
     names.sort();
     let modules: Vec<syn::Ident> = names
         .iter()
-        .map(|n| syn::Ident::new(&module_name(n), proc_macro2::Span::call_site()))
-        .collect();
+        .map(|n| module_ident("migration", &module_name(n)))
+        .collect::<Result<_>>()?;
     let header = format!(" The migrations of app `{app}`, written by `migrate makemigrations`.");
-    unparse(quote! {
+    Ok(unparse(quote! {
         #![doc = #header]
 
         #(pub mod #modules;)*
@@ -106,7 +117,7 @@ pub fn app_index(app: &str, migration_names: &[String]) -> String {
         pub fn all() -> Vec<migrate_core::Migration> {
             vec![#(#modules::migration()),*]
         }
-    })
+    }))
 }
 
 /// `mod.rs` of the migrations directory: one module per app, and `all()`.
@@ -114,13 +125,13 @@ pub fn app_index(app: &str, migration_names: &[String]) -> String {
 /// The app modules are `#[rustfmt::skip]`: rustfmt then leaves every file below them as the
 /// writer printed it, so `cargo fmt --check` passes without running rustfmt on each write
 /// (a process per file made `makemigrations` take seconds on large projects).
-pub fn root_index(apps: &[String]) -> String {
+pub fn root_index(apps: &[String]) -> Result<String> {
     let mut apps = apps.to_vec();
     apps.sort();
     let modules: Vec<syn::Ident> = apps
         .iter()
-        .map(|a| syn::Ident::new(a, proc_macro2::Span::call_site()))
-        .collect();
+        .map(|a| module_ident("app", a))
+        .collect::<Result<_>>()?;
     let body = if modules.is_empty() {
         quote!(Vec::new())
     } else {
@@ -130,7 +141,7 @@ pub fn root_index(apps: &[String]) -> String {
             all
         }
     };
-    unparse(quote! {
+    Ok(unparse(quote! {
         #![doc = " The project's migrations, one module per app, written by `migrate makemigrations`."]
 
         #(#[rustfmt::skip] pub mod #modules;)*
@@ -139,7 +150,7 @@ pub fn root_index(apps: &[String]) -> String {
         pub fn all() -> Vec<migrate_core::Migration> {
             #body
         }
-    })
+    }))
 }
 
 /// Prints the file, with a blank line between top-level items of different kinds (the

@@ -1,6 +1,7 @@
 //! The struct read into a typed model: its attributes parsed, each field's Rust type
 //! classified (nullable or not, plain column or relation).
 
+use syn::ext::IdentExt;
 use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, PathArguments, Type};
 
 use crate::attr::{FieldAttrs, ModelAttrs};
@@ -98,6 +99,18 @@ impl<'a> ModelInput<'a> {
 
     pub fn primary_key(&self) -> Option<&FieldInput<'a>> {
         self.fields.iter().find(|f| f.attrs.primary_key.is_some())
+    }
+
+    /// The model's name, without the `r#` of a raw identifier.
+    pub fn name(&self) -> String {
+        self.ident.unraw().to_string()
+    }
+}
+
+impl FieldInput<'_> {
+    /// The field's name as migrations and columns spell it: `r#type` is `type`.
+    pub fn name(&self) -> String {
+        self.ident.unraw().to_string()
     }
 }
 

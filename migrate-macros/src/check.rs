@@ -19,6 +19,90 @@ pub fn check(cx: &Ctxt, model: &ModelInput) {
     }
     check_index_fields(cx, model);
     check_unique_names(cx, model);
+    check_sql_names(cx, model);
+}
+
+/// PostgreSQL keeps the first 63 bytes of a name (and silently drops the rest); MySQL
+/// refuses names over 64.
+const MAX_NAME_BYTES: usize = 63;
+
+/// What is wrong with `name` as a table, column, index or constraint name on some backend.
+fn sql_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        Some("must not be empty".into())
+    } else if name.len() > MAX_NAME_BYTES {
+        Some(format!(
+            "is {} bytes long; PostgreSQL keeps only the first {MAX_NAME_BYTES} and MySQL refuses more than 64",
+            name.len()
+        ))
+    } else if name.contains('\0') {
+        Some("contains a NUL character, which no database accepts in a name".into())
+    } else if name.chars().any(|c| u32::from(c) > 0xFFFF) {
+        Some("contains a character outside the Basic Multilingual Plane (such as an emoji), which MySQL and MariaDB cannot store in a name".into())
+    } else if name.ends_with(' ') {
+        Some("ends with a space, which MySQL and MariaDB refuse in a name".into())
+    } else {
+        None
+    }
+}
+
+/// Every name the model puts in the database works on every backend: the ones written in
+/// attributes are reported on the attribute, the ones derived from Rust names on the struct
+/// or field, with the attribute that would set them. Names the tool generates (implied
+/// indexes, foreign keys, join tables) are shortened with a hash instead.
+fn check_sql_names(cx: &Ctxt, model: &ModelInput) {
+    let written = |lit: &LitStr, what: &str| {
+        if let Some(problem) = sql_name_problem(&lit.value()) {
+            cx.error_spanned_by(lit, format!("{what} `{}` {problem}", lit.value()));
+        }
+    };
+    match (&model.attrs.table, &model.attrs.app) {
+        (Some(table), _) => written(&table.value, "table name"),
+        (None, Some(app)) => {
+            let table = format!("{}_{}", app.value.value(), model.name().to_lowercase());
+            if let Some(problem) = sql_name_problem(&table) {
+                cx.error_spanned_by(
+                    model.ident,
+                    format!("table name `{table}` {problem}; set `#[model(table = \"…\")]`"),
+                );
+            }
+        }
+        (None, None) => {}
+    }
+    for field in &model.fields {
+        if field.ty.relation() == Some(Rel::ManyToMany) {
+            continue;
+        }
+        match &field.attrs.db_column {
+            Some(column) => written(&column.value, "column name"),
+            None => {
+                let mut column = field.name();
+                if field.ty.relation().is_some() {
+                    column.push_str("_id");
+                }
+                if let Some(problem) = sql_name_problem(&column) {
+                    cx.error_spanned_by(
+                        field.ident,
+                        format!(
+                            "column name `{column}` {problem}; set `#[field(db_column = \"…\")]`"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    let names = model
+        .attrs
+        .indexes
+        .iter()
+        .map(|i| &i.name)
+        .chain(model.attrs.constraints.iter().map(|c| &c.name));
+    for lit in names.flatten() {
+        // Empty names are reported by `check_unique_names`.
+        if !lit.value().is_empty() {
+            written(lit, "name");
+        }
+    }
 }
 
 /// The app label is required, and becomes part of `app.Model` references and table names.
@@ -41,6 +125,12 @@ fn check_app(cx: &Ctxt, model: &ModelInput) {
                 cx.error_spanned_by(
                     &app.value,
                     format!("app label `{label}` must be lowercase letters, digits and `_`"),
+                );
+            } else if matches!(label.as_str(), "self" | "super" | "crate" | "_") {
+                // Other keywords (`type`, `mod`) become raw identifiers (`r#type`).
+                cx.error_spanned_by(
+                    &app.value,
+                    format!("app label `{label}` cannot name the app's migrations module"),
                 );
             }
         }
@@ -65,7 +155,7 @@ fn check_primary_key(cx: &Ctxt, model: &ModelInput) {
                 pk,
                 format!(
                     "`#[field(primary_key)]` is already set on field `{}`",
-                    f.ident
+                    f.name()
                 ),
             ),
             None => first = Some(field),
@@ -75,7 +165,7 @@ fn check_primary_key(cx: &Ctxt, model: &ModelInput) {
         }
     }
     if first.is_none() {
-        if let Some(id) = model.fields.iter().find(|f| f.ident == "id") {
+        if let Some(id) = model.fields.iter().find(|f| f.name() == "id") {
             cx.error_spanned_by(
                 id.ident,
                 "field `id` clashes with the automatic primary key; mark it `#[field(primary_key)]` or rename it",
@@ -252,7 +342,7 @@ fn check_index_fields(cx: &Ctxt, model: &ModelInput) {
         }
         for lit in fields {
             let name = lit.value();
-            match model.fields.iter().find(|f| *f.ident == name) {
+            match model.fields.iter().find(|f| f.name() == name) {
                 None if implicit_id && name == "id" => {}
                 None => cx.error_spanned_by(lit, format!("no field `{name}` in this model")),
                 Some(f) if f.ty.relation() == Some(Rel::ManyToMany) => cx.error_spanned_by(

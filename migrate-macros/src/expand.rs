@@ -42,7 +42,7 @@ fn cow(p: &TokenStream, s: &str) -> TokenStream {
 fn expand(model: &ModelInput, krate: &Path) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = model.ident;
-    let name = ident.to_string();
+    let name = model.name();
     let app = model.attrs.app.as_ref().expect("checked").value.value();
     let table = match &model.attrs.table {
         Some(t) => t.value.value(),
@@ -84,7 +84,7 @@ fn expand(model: &ModelInput, krate: &Path) -> TokenStream {
     );
     let field_renames = model.fields.iter().filter_map(|f| {
         let from = f.attrs.renamed_from.as_ref()?.value.value();
-        let field = f.ident.to_string();
+        let field = f.name();
         Some(quote!(#p::FieldRename { field: #field, from: #from }))
     });
 
@@ -128,7 +128,7 @@ fn option(p: &TokenStream, value: Option<String>) -> TokenStream {
 /// field's type so that an unsupported type or a non-model target is reported there.
 fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
     let a = &f.attrs;
-    let name = f.ident.to_string();
+    let name = f.name();
     let ty = match &f.ty.kind {
         Kind::Scalar { ty, .. } => {
             let mut column = quote_spanned!(ty.span()=> <#ty as #p::ColumnValue>::COLUMN_TYPE);
@@ -207,7 +207,7 @@ fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
 fn fallback(input: &DeriveInput, model: Option<&ModelInput>, krate: &Path) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = &input.ident;
-    let name = ident.to_string();
+    let name = syn::ext::IdentExt::unraw(ident).to_string();
     let pk_ty = model
         .and_then(|m| m.primary_key())
         .map_or_else(|| quote!(i64), |f| f.original.ty.to_token_stream());

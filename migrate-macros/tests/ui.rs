@@ -11,5 +11,6 @@ fn ui() {
     t.compile_fail("tests/ui/conflict/*.rs");
     t.compile_fail("tests/ui/index/*.rs");
     t.compile_fail("tests/ui/relation/*.rs");
+    t.compile_fail("tests/ui/names/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

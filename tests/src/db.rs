@@ -94,11 +94,19 @@ impl TestDb {
             .collect()
     }
 
+    /// The URL to connect with: an SQLite file is created if it is not there yet.
+    fn connect_url(&self) -> String {
+        match self.backend {
+            Backend::Sqlite if !self.url.contains('?') => format!("{}?mode=rwc", self.url),
+            _ => self.url.clone(),
+        }
+    }
+
     /// Runs statements.
     pub fn execute(&self, sql: &str) {
         runtime()
             .block_on(async {
-                let mut conn = AnyConnection::connect(&self.url).await?;
+                let mut conn = AnyConnection::connect(&self.connect_url()).await?;
                 sqlx::raw_sql(sql).execute(&mut conn).await?;
                 conn.close().await
             })
@@ -117,7 +125,7 @@ impl TestDb {
     pub fn values(&self, sql: &str) -> Vec<Vec<Option<String>>> {
         runtime()
             .block_on(async {
-                let mut conn = AnyConnection::connect(&self.url).await?;
+                let mut conn = AnyConnection::connect(&self.connect_url()).await?;
                 let rows = sqlx::query(sql).fetch_all(&mut conn).await?;
                 let out = rows
                     .iter()
@@ -171,21 +179,26 @@ impl TestDb {
         .collect();
         for table in tables {
             let mut info = TableInfo::default();
+            // The table's name as a string literal: names here may hold any character.
+            let lit = migrate_core::schema::literal(
+                self.backend,
+                &migrate_core::Value::Str(table.clone().into()),
+            );
             let columns = match self.backend {
                 Backend::Postgres => self.rows(&format!(
                     "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), (NOT a.attnotnull)::text, (d.adbin IS NOT NULL)::text \
                      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-                     WHERE n.nspname = current_schema() AND c.relname = '{table}' AND a.attnum > 0 AND NOT a.attisdropped"
+                     WHERE n.nspname = current_schema() AND c.relname = {lit} AND a.attnum > 0 AND NOT a.attisdropped"
                 )),
                 Backend::Mysql => self.rows(&format!(
                     "SELECT {}, {}, IF(IS_NULLABLE = 'YES', 'true', 'false'), IF(COLUMN_DEFAULT IS NULL OR COLUMN_DEFAULT = 'NULL', 'false', 'true') \
-                     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}'",
+                     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lit}",
                     text("COLUMN_NAME"),
                     text("COLUMN_TYPE")
                 )),
                 Backend::Sqlite => self.rows(&format!(
-                    "SELECT name, type, CASE WHEN \"notnull\" = 0 AND pk = 0 THEN 'true' ELSE 'false' END, CASE WHEN dflt_value IS NULL THEN 'false' ELSE 'true' END FROM pragma_table_info('{table}')"
+                    "SELECT name, type, CASE WHEN \"notnull\" = 0 AND pk = 0 THEN 'true' ELSE 'false' END, CASE WHEN dflt_value IS NULL THEN 'false' ELSE 'true' END FROM pragma_table_info({lit})"
                 )),
             };
             for c in columns {
@@ -204,19 +217,19 @@ impl TestDb {
                      JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class cf ON cf.oid = c.confrelid \
                      JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
                      JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = c.confkey[1] \
-                     WHERE c.contype = 'f' AND t.relname = '{table}'"
+                     WHERE c.contype = 'f' AND t.relname = {lit}"
                 )),
                 Backend::Mysql => self.rows(&format!(
                     "SELECT {}, {}, {}, {} FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
                      ON r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA \
-                     WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = '{table}' AND k.REFERENCED_TABLE_NAME IS NOT NULL",
+                     WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = {lit} AND k.REFERENCED_TABLE_NAME IS NOT NULL",
                     text("k.COLUMN_NAME"),
                     text("k.REFERENCED_TABLE_NAME"),
                     text("k.REFERENCED_COLUMN_NAME"),
                     text("r.DELETE_RULE")
                 )),
                 Backend::Sqlite => self.rows(&format!(
-                    "SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list('{table}')"
+                    "SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list({lit})"
                 )),
             };
             for f in fks {
@@ -238,27 +251,27 @@ impl TestDb {
             let (indexes, uniques) = match self.backend {
                 Backend::Postgres => (
                     self.rows(&format!(
-                        "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND tablename = '{table}' AND indexdef NOT LIKE 'CREATE UNIQUE%'"
+                        "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND tablename = {lit} AND indexdef NOT LIKE 'CREATE UNIQUE%'"
                     )),
                     self.rows(&format!(
-                        "SELECT c.conname::text FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'u' AND t.relname = '{table}'"
+                        "SELECT c.conname::text FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'u' AND t.relname = {lit}"
                     )),
                 ),
                 Backend::Mysql => (
                     self.rows(&format!(
-                        "SELECT DISTINCT {} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}' AND NON_UNIQUE = 1",
+                        "SELECT DISTINCT {} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lit} AND NON_UNIQUE = 1",
                         text("INDEX_NAME")
                     )),
                     self.rows(&format!(
-                        "SELECT DISTINCT {} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}' AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY'",
+                        "SELECT DISTINCT {} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lit} AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY'",
                         text("INDEX_NAME")
                     )),
                 ),
                 // SQLite names a constraint's index itself; unique constraints are known by their columns.
                 Backend::Sqlite => (
-                    self.rows(&format!("SELECT name FROM pragma_index_list('{table}') WHERE \"unique\" = 0")),
+                    self.rows(&format!("SELECT name FROM pragma_index_list({lit}) WHERE \"unique\" = 0")),
                     self.rows(&format!(
-                        "SELECT (SELECT group_concat(name, ',') FROM pragma_index_info(l.name)) FROM pragma_index_list('{table}') l WHERE l.origin = 'u'"
+                        "SELECT (SELECT group_concat(name, ',') FROM pragma_index_info(l.name)) FROM pragma_index_list({lit}) l WHERE l.origin = 'u'"
                     )),
                 ),
             };
@@ -266,10 +279,10 @@ impl TestDb {
             info.uniques = uniques.into_iter().map(|r| r[0].clone()).collect();
             info.checks = match self.backend {
                 Backend::Postgres => self.rows(&format!(
-                    "SELECT c.conname::text FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'c' AND t.relname = '{table}'"
+                    "SELECT c.conname::text FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'c' AND t.relname = {lit}"
                 )),
                 Backend::Mysql => self.rows(&format!(
-                    "SELECT {} FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}' AND CONSTRAINT_TYPE = 'CHECK'",
+                    "SELECT {} FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lit} AND CONSTRAINT_TYPE = 'CHECK'",
                     text("CONSTRAINT_NAME")
                 )),
                 Backend::Sqlite => Vec::new(),
@@ -280,21 +293,29 @@ impl TestDb {
             .filter(|name| !info.columns.contains_key(name))
             .collect();
             if self.backend == Backend::Sqlite {
-                let sql = self.rows(&format!(
-                    "SELECT sql FROM sqlite_master WHERE name = '{table}'"
-                ));
+                let sql = self.rows(&format!("SELECT sql FROM sqlite_master WHERE name = {lit}"));
                 let sql = &sql[0][0];
                 let mut rest = sql.as_str();
                 while let Some(at) = rest.find("CONSTRAINT \"") {
                     rest = &rest[at + 12..];
-                    let end = rest.find('"').unwrap_or(0);
-                    let name = &rest[..end];
-                    if rest[end..]
-                        .trim_start_matches('"')
-                        .trim_start()
-                        .starts_with("CHECK")
-                    {
-                        info.checks.insert(name.to_owned());
+                    // A quoted name: `""` inside stands for `"`.
+                    let mut name = String::new();
+                    let mut chars = rest.char_indices().peekable();
+                    let mut end = rest.len();
+                    while let Some((i, c)) = chars.next() {
+                        if c == '"' {
+                            if chars.peek().is_some_and(|(_, n)| *n == '"') {
+                                chars.next();
+                            } else {
+                                end = i + 1;
+                                break;
+                            }
+                        }
+                        name.push(c);
+                    }
+                    rest = &rest[end..];
+                    if rest.trim_start().starts_with("CHECK") {
+                        info.checks.insert(name);
                     }
                 }
             }

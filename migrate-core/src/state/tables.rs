@@ -165,7 +165,10 @@ impl ProjectState {
     /// The automatic table of a many-to-many field: `<table>_<field>` with an `id` key and
     /// one cascading foreign key to each side, unique over the pair.
     fn join_table(&self, model: &ModelState, field: &str, target: &ModelState) -> Result<Table> {
-        let name = format!("{}_{}", model.table, field);
+        let mut name = format!("{}_{}", model.table, field);
+        if name.len() > names::MAX_IDENTIFIER_LEN {
+            name = names::generated(&model.table, &[field], "m2m");
+        }
         let (from_col, to_col) = if model.key() == target.key() {
             let lower = model.name.to_lowercase();
             (format!("from_{lower}_id"), format!("to_{lower}_id"))
