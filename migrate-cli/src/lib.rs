@@ -88,10 +88,28 @@ pub fn main(project: Project) -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             let _ = out.flush();
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_text(&err));
             ExitCode::from(exit_code(&err))
         }
     }
+}
+
+/// The error and its causes, each said once. Errors that print their source and also
+/// return it (as `migrate_core::Error` and sqlx's do) would otherwise repeat it down the
+/// chain: a cause whose text is already in the message is left out.
+pub fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 fn exit_code(err: &anyhow::Error) -> u8 {
@@ -139,4 +157,37 @@ fn schema(apps: &[String], out: &mut dyn Write) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_text;
+
+    /// Prints its source and returns it, as thiserror's `{source}` plus `#[source]` does.
+    #[derive(Debug)]
+    struct Wrapping(std::io::Error);
+
+    impl std::fmt::Display for Wrapping {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "running `ALTER TABLE t`: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapping {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let err = anyhow::Error::new(Wrapping(std::io::Error::other("disk full")))
+            .context("applying shop.0002_price");
+        assert_eq!(
+            error_text(&err),
+            "applying shop.0002_price: running `ALTER TABLE t`: disk full"
+        );
+        let plain = anyhow::Error::new(std::io::Error::other("refused")).context("connecting");
+        assert_eq!(error_text(&plain), "connecting: refused");
+    }
 }

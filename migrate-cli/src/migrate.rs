@@ -113,7 +113,7 @@ pub fn migrate(
     let url = args.connect.url();
     let mut executor = args.connect.connect(&rt)?;
     let backend = executor.backend();
-    let recorded = rt.block_on(executor.applied())?;
+    let recorded = rt.block_on(executor.applied(&mut waiting_notice(&url)))?;
     let loader = load_against(project, &recorded)?;
     if args.prune {
         let pruned = rt.block_on(executor.prune(&loader, &files))?;
@@ -198,6 +198,7 @@ pub fn migrate(
             }
             Event::Finished(_, took) => writeln!(out, " OK ({:.3}s)", took.as_secs_f64()),
             Event::Skipped(_) => writeln!(out, " already done by another run"),
+            Event::WaitingForLock => writeln!(out, "  {}", waiting_text(&url)),
         };
         let _ = out.flush();
     };
@@ -211,6 +212,23 @@ pub fn migrate(
     Ok(ExitCode::SUCCESS)
 }
 
+fn waiting_text(url: &str) -> String {
+    format!(
+        "Waiting for another migrate run on {} to finish (it holds the migration lock)...",
+        shown(url)
+    )
+}
+
+/// Says on stderr that the command waits for another run's lock (stdout may be read by a
+/// script).
+fn waiting_notice(url: &str) -> impl FnMut(Event<'_>) + '_ {
+    move |event| {
+        if let Event::WaitingForLock = event {
+            eprintln!("{}", waiting_text(url));
+        }
+    }
+}
+
 pub fn showmigrations(
     project: Project,
     args: ShowArgs,
@@ -218,7 +236,9 @@ pub fn showmigrations(
 ) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     let mut executor = args.connect.connect(&rt)?;
-    let recorded: BTreeSet<MigrationKey> = rt.block_on(executor.applied())?;
+    let url = args.connect.url();
+    let recorded: BTreeSet<MigrationKey> =
+        rt.block_on(executor.applied(&mut waiting_notice(&url)))?;
     let loader = load_against(project, &recorded)?;
     let applied = loader.effective_applied(&recorded);
     let order = loader.graph().topological_order();

@@ -37,30 +37,85 @@ pub fn backend_of(url: &str) -> Result<Backend> {
     }
 }
 
-/// The URL with any password replaced by `***`, for messages.
+/// The URL with every credential replaced by `***`, for messages: the password of the user
+/// info, and query parameters that carry a secret (`password`, `sslpassword`, `pass`,
+/// `pwd`, `secret`, `token`, whatever their case).
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, tail) = rest
+    // Without a scheme (a mistyped URL), the rest is read the same way.
+    let (scheme, rest) = url.split_once("://").map_or(("", url), |(s, r)| (s, r));
+    let (before_query, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(b, q)| (b, Some(q)));
+    let (authority, path) = before_query
         .split_once('/')
-        .map_or((rest, None), |(a, t)| (a, Some(t)));
-    let authority = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{user}:***@{host}"),
-            None => format!("{userinfo}@{host}"),
-        },
-        None => authority.to_owned(),
+        .map_or((before_query, None), |(a, p)| (a, Some(p)));
+    let mut out = if scheme.is_empty() {
+        String::new()
+    } else {
+        format!("{scheme}://")
     };
-    match tail {
-        Some(t) => format!("{scheme}://{authority}/{t}"),
-        None => format!("{scheme}://{authority}"),
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => out.push_str(&format!("{user}:***@{host}")),
+            None => out.push_str(&format!("{userinfo}@{host}")),
+        },
+        None => out.push_str(authority),
+    }
+    if let Some(path) = path {
+        out.push('/');
+        out.push_str(path);
+    }
+    if let Some(query) = query {
+        let secret = |key: &str| {
+            let key = key.to_ascii_lowercase();
+            ["pass", "pwd", "secret", "token"]
+                .iter()
+                .any(|s| key.contains(s))
+        };
+        let params: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if secret(key) => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::redact;
+
+    #[test]
+    fn every_credential_is_hidden() {
+        assert_eq!(
+            redact("postgres://u:S3cr3t@h:5432/db?password=S3cr3t&sslmode=require&SSLPassword=k"),
+            "postgres://u:***@h:5432/db?password=***&sslmode=require&SSLPassword=***"
+        );
+        assert_eq!(redact("mysql://root@h/db"), "mysql://root@h/db");
+        assert_eq!(redact("mysql://h?user=a&pwd=b"), "mysql://h?user=a&pwd=***");
+        assert_eq!(redact("sqlite://db.sqlite3"), "sqlite://db.sqlite3");
+        assert_eq!(redact("u:p@h/db"), "u:***@h/db");
     }
 }
+
+/// The PostgreSQL advisory lock of a run. Advisory locks belong to one database, so runs
+/// on other databases of the server do not wait for it.
+const PG_LOCK: i64 = 7268519846528373;
+
+/// The MySQL lock of a run: `GET_LOCK` names are server-wide, so the name is made from the
+/// database and the history table (hashed: a name may have 64 characters at most).
+const MYSQL_LOCK: &str =
+    "CONCAT('migrate:', SHA1(CONCAT(IFNULL(DATABASE(), ''), '.', 'migrate_migrations')))";
 
 /// What the executor reports as it goes.
 #[derive(Debug)]
 pub enum Event<'a> {
+    /// Another run holds this database's migration lock; this one waits for it.
+    WaitingForLock,
     Started(&'a Step),
     Finished(&'a Step, Duration),
     /// Another run applied (or unapplied) it first.
@@ -297,9 +352,12 @@ impl Executor {
         self.backend
     }
 
-    /// The recorded migrations.
-    pub async fn applied(&mut self) -> Result<BTreeSet<MigrationKey>> {
-        self.lock().await?;
+    /// The recorded migrations, read under the lock (`report` hears if it has to wait).
+    pub async fn applied(
+        &mut self,
+        report: &mut dyn FnMut(Event<'_>),
+    ) -> Result<BTreeSet<MigrationKey>> {
+        self.lock(report).await?;
         let applied = recorder::applied(&mut self.conn, self.backend).await;
         let unlocked = self.unlock().await;
         let applied = applied?;
@@ -320,7 +378,7 @@ impl Executor {
         fake: bool,
         report: &mut dyn FnMut(Event<'_>),
     ) -> Result<Vec<Step>> {
-        self.lock().await?;
+        self.lock(report).await?;
         let ahead = RefCell::new(None);
         let result = if self.backend == Backend::Sqlite {
             // SQLite answers from sqlx's worker thread, one message per statement: wait for
@@ -416,7 +474,7 @@ impl Executor {
         loader: &Loader,
         files: &BTreeSet<MigrationKey>,
     ) -> Result<Vec<MigrationKey>> {
-        self.lock().await?;
+        self.lock(&mut |_| {}).await?;
         let result = self.prune_locked(loader, files).await;
         let unlocked = self.unlock().await;
         let pruned = result?;
@@ -440,29 +498,43 @@ impl Executor {
         Ok(pruned)
     }
 
-    async fn lock(&mut self) -> Result<()> {
-        match self.backend {
-            Backend::Postgres => {
-                exec(&mut self.conn, "SELECT pg_advisory_lock(7268519846528373)").await
-            }
-            Backend::Mysql => {
-                let row = sqlx::query("SELECT GET_LOCK('migrate_migrations', 3600)")
-                    .fetch_one(&mut self.conn)
-                    .await
-                    .map_err(|source| Error::Database {
-                        context: "taking the migration lock".into(),
-                        source,
-                    })?;
-                let got: i64 = row.try_get(0).unwrap_or(0);
-                if got == 1 {
-                    Ok(())
-                } else {
-                    Err(Error::Locked)
-                }
-            }
+    /// Takes the run's lock, telling `report` first when another run holds it.
+    async fn lock(&mut self, report: &mut Report<'_>) -> Result<()> {
+        let (try_lock, wait) = match self.backend {
+            Backend::Postgres => (
+                format!("SELECT CAST(pg_try_advisory_lock({PG_LOCK}) AS integer)"),
+                format!("SELECT 1 FROM (SELECT pg_advisory_lock({PG_LOCK})) AS l"),
+            ),
+            Backend::Mysql => (
+                format!("SELECT GET_LOCK({MYSQL_LOCK}, 0)"),
+                format!("SELECT GET_LOCK({MYSQL_LOCK}, 3600)"),
+            ),
             // SQLite: the migrations run in an immediate transaction, which is the lock.
-            Backend::Sqlite => Ok(()),
+            Backend::Sqlite => return Ok(()),
+        };
+        if self.lock_query(&try_lock).await? == 1 {
+            return Ok(());
         }
+        report(Event::WaitingForLock);
+        if self.lock_query(&wait).await? == 1 {
+            Ok(())
+        } else {
+            Err(Error::Locked)
+        }
+    }
+
+    async fn lock_query(&mut self, sql: &str) -> Result<i64> {
+        let row = sqlx::query(sql)
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(|source| Error::Database {
+                context: "taking the migration lock".into(),
+                source,
+            })?;
+        Ok(row
+            .try_get::<i64, _>(0)
+            .or_else(|_| row.try_get::<i32, _>(0).map(i64::from))
+            .unwrap_or(0))
     }
 
     async fn unlock(&mut self) -> Result<()> {
@@ -470,12 +542,16 @@ impl Executor {
             Backend::Postgres => {
                 exec(
                     &mut self.conn,
-                    "SELECT pg_advisory_unlock(7268519846528373)",
+                    &format!("SELECT pg_advisory_unlock({PG_LOCK})"),
                 )
                 .await
             }
             Backend::Mysql => {
-                exec(&mut self.conn, "SELECT RELEASE_LOCK('migrate_migrations')").await
+                exec(
+                    &mut self.conn,
+                    &format!("SELECT RELEASE_LOCK({MYSQL_LOCK})"),
+                )
+                .await
             }
             Backend::Sqlite => Ok(()),
         }
