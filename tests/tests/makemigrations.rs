@@ -352,6 +352,33 @@ pub fn migration() -> Migration {
     ));
     assert_no_changes(&p);
 
+    // Step 8: an undeclared rename that keeps its column is asked too, and changes no SQL.
+    p.models(&v5_with_writer(
+        "#[field(db_column = \"biography\")]\n    pub about: String,\n    pub nickname: Option<String>,",
+    ));
+    let stdout = make(
+        &p,
+        &[],
+        "y\n",
+        &["migrations/library/m0008_rename_biography_writer_about.rs"],
+    );
+    assert!(
+        stdout.contains("Did you rename writer.biography to writer.about (a text)? [y/N]"),
+        "{stdout}"
+    );
+    for dialect in ["sqlite", "postgres", "mysql"] {
+        let out = p.migrate(&["sqlmigrate", "library", "0008", "--dialect", dialect], "");
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{stdout}{stderr}");
+        let statements: Vec<&str> = stdout
+            .lines()
+            .filter(|l| {
+                !l.starts_with("--") && !l.trim().is_empty() && !matches!(*l, "BEGIN;" | "COMMIT;")
+            })
+            .collect();
+        assert!(statements.is_empty(), "{dialect}: {stdout}");
+    }
+
     // The files are final as written: `cargo fmt --check` of a project passes over them
     // (rustfmt walks `migrations/mod.rs` and the modules below it).
     let fmt = std::process::Command::new("rustfmt")

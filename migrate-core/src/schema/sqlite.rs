@@ -1,6 +1,6 @@
 //! SQLite: renames, index changes and plain nullable columns are done in place; anything
 //! else rebuilds the table (new table, copy every row, drop, rename, recreate indexes), as
-//! Django does. sea-query panics on the ALTER forms SQLite lacks, so they never reach it.
+//! Django does.
 
 use super::diff::{Alter, TableDiff};
 use super::{literal, quote, render_create, render_drop, sql, Backend, KeyRole};
