@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use migrate_core::drift;
-use migrate_core::executor::{backend_of, check_history, Event, PlanStates};
+use migrate_core::executor::{backend_of, check_history, Event, PlanStates, Progress};
 use migrate_core::loader::Loader;
 use migrate_core::planner::{self, Direction, Step, Target};
 use migrate_core::schema::{self, Backend};
@@ -130,6 +130,7 @@ pub fn migrate(
         let applied = loader.effective_applied(&recorded);
         check_history(&loader, &applied)?;
         let steps = planner::plan(loader.graph(), &applied, &target)?;
+        let partial = rt.block_on(executor.partial())?;
         if args.check {
             let pending = steps.iter().any(|s| s.direction == Direction::Forwards);
             if pending {
@@ -137,6 +138,14 @@ pub fn migrate(
                 for s in &steps {
                     writeln!(out, "  {}", s.key)?;
                 }
+            }
+            if !partial.is_empty() {
+                writeln!(out, "Migrations stopped part-way:")?;
+                for (key, p) in &partial {
+                    writeln!(out, "  {key} ({})", partial_note(p))?;
+                }
+            }
+            if pending || !partial.is_empty() {
                 return Ok(ExitCode::from(EXIT_ERROR));
             }
             return Ok(ExitCode::SUCCESS);
@@ -147,7 +156,15 @@ pub fn migrate(
         }
         for s in &steps {
             let m = loader.get(&s.key).expect("planned from the graph");
-            writeln!(out, "{}", s.key)?;
+            match partial.get(&s.key) {
+                Some(p) if p.forwards == (s.direction == Direction::Forwards) => writeln!(
+                    out,
+                    "{} (resumes: {}; the step it stopped at runs again)",
+                    s.key,
+                    partial_note(p)
+                )?,
+                _ => writeln!(out, "{}", s.key)?,
+            }
             let ops: Box<dyn Iterator<Item = _>> = match s.direction {
                 Direction::Forwards => Box::new(m.operations.iter()),
                 Direction::Backwards => Box::new(m.operations.iter().rev()),
@@ -199,6 +216,9 @@ pub fn migrate(
             Event::Finished(_, took) => writeln!(out, " OK ({:.3}s)", took.as_secs_f64()),
             Event::Skipped(_) => writeln!(out, " already done by another run"),
             Event::WaitingForLock => writeln!(out, "  {}", waiting_text(&url)),
+            Event::Resumed { done, total } => {
+                write!(out, " resuming after step {done} of {total}...")
+            }
         };
         let _ = out.flush();
     };
@@ -210,6 +230,12 @@ pub fn migrate(
         writeln!(out, "  No migrations to apply.")?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// "3 of 5 steps applied" / "2 of 4 steps unapplied".
+fn partial_note(p: &Progress) -> String {
+    let how = if p.forwards { "applied" } else { "unapplied" };
+    format!("{} of {} steps {how}", p.done, p.total)
 }
 
 fn waiting_text(url: &str) -> String {
@@ -239,14 +265,21 @@ pub fn showmigrations(
     let url = args.connect.url();
     let recorded: BTreeSet<MigrationKey> =
         rt.block_on(executor.applied(&mut waiting_notice(&url)))?;
+    let partial = rt.block_on(executor.partial())?;
     let loader = load_against(project, &recorded)?;
     let applied = loader.effective_applied(&recorded);
     let order = loader.graph().topological_order();
+    // `[X]` applied, `[ ]` not, `[~]` stopped part-way (with how far it got).
+    let mark = |key: &MigrationKey| match partial.get(key) {
+        Some(p) => ("[~]", format!(" ({})", partial_note(p))),
+        None if applied.contains(key) => ("[X]", String::new()),
+        None => ("[ ]", String::new()),
+    };
     if args.plan {
         for key in order {
             if args.apps.is_empty() || args.apps.iter().any(|a| *a == key.app) {
-                let mark = if applied.contains(key) { "[X]" } else { "[ ]" };
-                writeln!(out, "{mark}  {key}")?;
+                let (mark, note) = mark(key);
+                writeln!(out, "{mark}  {key}{note}")?;
             }
         }
         return Ok(ExitCode::SUCCESS);
@@ -270,8 +303,8 @@ pub fn showmigrations(
         writeln!(out, "{app}")?;
         names.sort();
         for key in names {
-            let mark = if applied.contains(key) { "[X]" } else { "[ ]" };
-            writeln!(out, " {mark} {}", key.name)?;
+            let (mark, note) = mark(key);
+            writeln!(out, " {mark} {}{note}", key.name)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -113,6 +113,22 @@ pub enum Error {
         source: sqlx::Error,
     },
 
+    #[error("migration {migration}, {}: {source}", partial_message(step))]
+    Partial {
+        migration: String,
+        step: Box<PartialStep>,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    #[error("migration {migration} stopped part-way while being {} ({done} of {total} steps done); continue in that direction first (`migrate` {}), then migrate as you meant to", if *forwards { "applied" } else { "unapplied" }, if *forwards { "to apply it" } else { "to the target that unapplies it" })]
+    PartialOtherWay {
+        migration: String,
+        forwards: bool,
+        done: usize,
+        total: usize,
+    },
+
     #[error("migration {migration}: a Rust operation failed: {message}")]
     RustOperation { migration: String, message: String },
 
@@ -178,3 +194,49 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where a migration that cannot run in a transaction (MySQL) was refused.
+#[derive(Debug)]
+pub struct PartialStep {
+    pub operation: String,
+    pub sql: String,
+    /// The direction it was going.
+    pub forwards: bool,
+    /// Steps (statements and Rust operations) done before the refused one.
+    pub done: usize,
+    pub total: usize,
+    /// What stayed applied: the statements (or Rust operations) that ran, in order.
+    pub applied: Vec<String>,
+}
+
+/// The refused statement, what stayed applied (at most ten steps shown) and how to go on.
+fn partial_message(step: &PartialStep) -> String {
+    let mut out = format!(
+        "operation \"{}\": the database refused\n  {}\n",
+        step.operation, step.sql
+    );
+    if step.done == 0 {
+        out.push_str(&format!(
+            "none of the {} steps of this migration was applied",
+            step.total
+        ));
+    } else {
+        out.push_str(&format!(
+            "{} of {} steps of this migration stayed applied:",
+            step.done, step.total
+        ));
+        for line in step.applied.iter().take(10) {
+            out.push_str("\n    ");
+            out.push_str(line);
+        }
+        if step.applied.len() > 10 {
+            out.push_str(&format!("\n    … and {} more", step.applied.len() - 10));
+        }
+    }
+    out.push_str(&format!(
+        "\nthe migration is {}; once the cause is fixed, the same `migrate` command continues it from step {}",
+        if step.forwards { "not recorded" } else { "still recorded" },
+        step.done + 1
+    ));
+    out
+}

@@ -11,6 +11,10 @@ use crate::schema::{self, Backend};
 
 pub const TABLE: &str = "migrate_migrations";
 
+/// The companion table where MySQL runs keep how far each migration got
+/// (`executor/mysql.rs`).
+pub const PROGRESS_TABLE: &str = "migrate_progress";
+
 fn db(context: &str) -> impl FnOnce(sqlx::Error) -> Error + '_ {
     move |source| Error::Database {
         context: context.to_owned(),

@@ -157,7 +157,7 @@ impl TestDb {
         }
     }
 
-    /// The schema as the database reports it, history table aside.
+    /// The schema as the database reports it, the history and progress tables aside.
     pub fn introspect(&self) -> Schema {
         let mut schema = Schema::default();
         let text = |s: &str| self.text(s);
@@ -175,7 +175,7 @@ impl TestDb {
         }
         .into_iter()
         .map(|r| r[0].clone())
-        .filter(|t| t != migrate_core::recorder::TABLE)
+        .filter(|t| t != migrate_core::recorder::TABLE && t != migrate_core::recorder::PROGRESS_TABLE)
         .collect();
         for table in tables {
             let mut info = TableInfo::default();

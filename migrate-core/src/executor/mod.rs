@@ -1,0 +1,612 @@
+//! Applies a plan to a database: a lock for the run, then each planned migration through
+//! the strategy of its backend, each in its own module:
+//! - `sqlite.rs`: consecutive atomic migrations in one immediate transaction (the lock),
+//!   a savepoint each, foreign keys checked before a migration counts as done;
+//! - `postgres.rs`: an advisory lock, one transaction per atomic migration;
+//! - `mysql.rs`: `GET_LOCK`, statement by statement (DDL commits there), with durable
+//!   progress so that a run stopped part-way is continued by the next one.
+//!
+//! What they share is in `session.rs` (statements, the history rows, Rust operations) and
+//! `context.rs` (what a data migration sees). This module plans, renders ahead and reports.
+
+mod context;
+mod mysql;
+mod postgres;
+mod session;
+mod sqlite;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use sqlx::{AnyConnection, Connection, Row};
+
+use crate::error::{Error, Result};
+use crate::loader::{apply, Loader};
+use crate::migration::{Migration, MigrationKey};
+use crate::planner::{self, Direction, Step, Target};
+use crate::recorder;
+use crate::schema::{self, Backend, RenderedOp};
+use crate::spin::spin;
+use crate::state::ProjectState;
+
+pub use context::{Batches, RunContext};
+pub use mysql::Progress;
+use session::Session;
+
+/// The backend a database URL names.
+pub fn backend_of(url: &str) -> Result<Backend> {
+    let scheme = url.split(':').next().unwrap_or_default();
+    match scheme {
+        "sqlite" => Ok(Backend::Sqlite),
+        "postgres" | "postgresql" => Ok(Backend::Postgres),
+        "mysql" | "mariadb" => Ok(Backend::Mysql),
+        _ => Err(Error::UnsupportedUrl { url: redact(url) }),
+    }
+}
+
+/// The URL with every credential replaced by `***`, for messages: the password of the user
+/// info, and query parameters that carry a secret (`password`, `sslpassword`, `pass`,
+/// `pwd`, `secret`, `token`, whatever their case).
+pub fn redact(url: &str) -> String {
+    // Without a scheme (a mistyped URL), the rest is read the same way.
+    let (scheme, rest) = url.split_once("://").map_or(("", url), |(s, r)| (s, r));
+    let (before_query, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(b, q)| (b, Some(q)));
+    let (authority, path) = before_query
+        .split_once('/')
+        .map_or((before_query, None), |(a, p)| (a, Some(p)));
+    let mut out = if scheme.is_empty() {
+        String::new()
+    } else {
+        format!("{scheme}://")
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => out.push_str(&format!("{user}:***@{host}")),
+            None => out.push_str(&format!("{userinfo}@{host}")),
+        },
+        None => out.push_str(authority),
+    }
+    if let Some(path) = path {
+        out.push('/');
+        out.push_str(path);
+    }
+    if let Some(query) = query {
+        let secret = |key: &str| {
+            let key = key.to_ascii_lowercase();
+            ["pass", "pwd", "secret", "token"]
+                .iter()
+                .any(|s| key.contains(s))
+        };
+        let params: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if secret(key) => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::redact;
+
+    #[test]
+    fn every_credential_is_hidden() {
+        assert_eq!(
+            redact("postgres://u:S3cr3t@h:5432/db?password=S3cr3t&sslmode=require&SSLPassword=k"),
+            "postgres://u:***@h:5432/db?password=***&sslmode=require&SSLPassword=***"
+        );
+        assert_eq!(redact("mysql://root@h/db"), "mysql://root@h/db");
+        assert_eq!(redact("mysql://h?user=a&pwd=b"), "mysql://h?user=a&pwd=***");
+        assert_eq!(redact("sqlite://db.sqlite3"), "sqlite://db.sqlite3");
+        assert_eq!(redact("u:p@h/db"), "u:***@h/db");
+    }
+}
+
+/// What the executor reports as it goes.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// Another run holds this database's migration lock; this one waits for it.
+    WaitingForLock,
+    /// The migration just started continues where a stopped run left it: `done` of its
+    /// `total` steps were done (the last of them perhaps only in part).
+    Resumed {
+        done: usize,
+        total: usize,
+    },
+    Started(&'a Step),
+    Finished(&'a Step, Duration),
+    /// Another run applied (or unapplied) it first.
+    Skipped(&'a Step),
+    /// A data migration's batches: `done` rows of `label` so far.
+    Progress {
+        label: &'a str,
+        done: u64,
+    },
+}
+
+pub(crate) type Report<'r> = dyn for<'e> FnMut(Event<'e>) + 'r;
+
+pub struct Executor {
+    session: Session,
+    url: String,
+    /// SQLite's open transaction of consecutive atomic migrations.
+    group: sqlite::Group,
+    /// On MySQL, the migrations that a stopped run left part-way, read under the lock.
+    progress: BTreeMap<MigrationKey, Progress>,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("backend", &self.session.backend)
+            .field("url", &redact(&self.url))
+            .finish()
+    }
+}
+
+impl Executor {
+    /// Connects; an SQLite file is created if missing.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let backend = backend_of(url)?;
+        sqlx::any::install_default_drivers();
+        let mut full = url.to_owned();
+        if backend == Backend::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
+            full.push_str(if url.contains('?') {
+                "&mode=rwc"
+            } else {
+                "?mode=rwc"
+            });
+        }
+        let mut conn = AnyConnection::connect(&full)
+            .await
+            .map_err(|source| Error::Database {
+                context: format!("connecting to {}", redact(url)),
+                source,
+            })?;
+        if backend == Backend::Sqlite {
+            // A second run waits for the first one's transaction (which spans the run's
+            // atomic migrations) instead of failing: up to an hour, as MySQL's lock does.
+            exec(&mut conn, "PRAGMA busy_timeout = 3600000").await?;
+        }
+        Ok(Executor {
+            session: Session {
+                conn,
+                backend,
+                queued: Vec::new(),
+                history: None,
+            },
+            url: url.to_owned(),
+            group: sqlite::Group::default(),
+            progress: BTreeMap::new(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.session.backend
+    }
+
+    /// The recorded migrations, read under the lock (`report` hears if it has to wait).
+    pub async fn applied(
+        &mut self,
+        report: &mut dyn FnMut(Event<'_>),
+    ) -> Result<BTreeSet<MigrationKey>> {
+        self.lock(report).await?;
+        let applied = self.applied_locked().await;
+        let unlocked = self.unlock().await;
+        let applied = applied?;
+        unlocked?;
+        Ok(applied)
+    }
+
+    /// The migrations that a stopped run left part-way (MySQL keeps this; the others apply
+    /// a migration in one transaction), read under the lock.
+    pub async fn partial(&mut self) -> Result<BTreeMap<MigrationKey, Progress>> {
+        if self.session.backend != Backend::Mysql {
+            return Ok(BTreeMap::new());
+        }
+        self.lock(&mut |_| {}).await?;
+        let progress = mysql::read_progress(&mut self.session.conn).await;
+        let unlocked = self.unlock().await;
+        let progress = progress?;
+        unlocked?;
+        Ok(progress)
+    }
+
+    /// The recorded migrations, for callers that hold the lock.
+    async fn applied_locked(&mut self) -> Result<BTreeSet<MigrationKey>> {
+        recorder::applied(&mut self.session.conn, self.session.backend).await
+    }
+
+    /// Plans against the current history, under the lock, and applies the plan.
+    pub async fn migrate(
+        &mut self,
+        loader: &Loader,
+        target: &Target,
+        fake: bool,
+        report: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Vec<Step>> {
+        self.lock(report).await?;
+        let ahead = RefCell::new(None);
+        let result = if self.session.backend == Backend::Sqlite {
+            // SQLite answers from sqlx's worker thread, one message per statement: wait for
+            // it awake, rendering the next migrations meanwhile.
+            let render_ahead = || {
+                ahead
+                    .try_borrow_mut()
+                    .is_ok_and(|mut a| a.as_mut().is_some_and(Prerender::render_ahead))
+            };
+            let run = self.migrate_locked(loader, target, fake, &ahead, report);
+            spin(run, render_ahead).await
+        } else {
+            self.migrate_locked(loader, target, fake, &ahead, report)
+                .await
+        };
+        let unlocked = self.unlock().await;
+        let steps = result?;
+        unlocked?;
+        Ok(steps)
+    }
+
+    async fn migrate_locked<'l>(
+        &mut self,
+        loader: &'l Loader,
+        target: &Target,
+        fake: bool,
+        ahead: &RefCell<Option<Prerender<'l>>>,
+        report: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Vec<Step>> {
+        let recorded = self.applied_locked().await?;
+        let applied = loader.effective_applied(&recorded);
+        check_history(loader, &applied)?;
+        let backend = self.session.backend;
+        if backend != Backend::Sqlite {
+            self.session.history = Some(recorded);
+        }
+        if backend == Backend::Mysql {
+            self.progress = mysql::read_progress(&mut self.session.conn).await?;
+        }
+        let steps = planner::plan(loader.graph(), &applied, target)?;
+        check_reversible(loader, &steps)?;
+        if !steps.is_empty() && backend != Backend::Sqlite {
+            // Under the lock: PostgreSQL's `CREATE TABLE IF NOT EXISTS` is not safe against
+            // a concurrent one. (SQLite creates it in the transaction of the first migration.)
+            recorder::ensure_table(&mut self.session.conn, backend).await?;
+            if backend == Backend::Mysql {
+                mysql::ensure_progress_table(&mut self.session.conn).await?;
+            }
+        }
+        // A fake run records the plan without SQL, so it needs no states either.
+        if !fake {
+            let states = PlanStates::new(loader, &applied, &steps)?;
+            *ahead.borrow_mut() = Some(Prerender::new(backend, loader, states, &steps));
+        }
+        let mut outcome = Ok(());
+        for step in &steps {
+            let m = loader.get(&step.key).expect("planned from the graph");
+            report(Event::Started(step));
+            let started = Instant::now();
+            // The borrow ends here: while `run` waits, the spin renders ahead through the cell.
+            let ops = ahead.borrow_mut().as_mut().map(Prerender::next).transpose();
+            let ran = match ops {
+                Ok(ops) => self.run(m, ops, step.direction, report).await,
+                Err(e) => Err(e),
+            };
+            match ran {
+                Ok(true) => report(Event::Finished(step, started.elapsed())),
+                Ok(false) => report(Event::Skipped(step)),
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+        }
+        // After a failure too: the migrations before the refused one stay applied.
+        let committed = self.group.commit(&mut self.session).await;
+        self.session.history = None;
+        outcome?;
+        committed?;
+        self.check_replacements(loader).await?;
+        Ok(steps)
+    }
+
+    /// Records a squashed migration once every migration it replaces is applied, so later
+    /// runs use it (Django's `check_replacements`).
+    async fn check_replacements(&mut self, loader: &Loader) -> Result<()> {
+        let recorded = self.applied_locked().await?;
+        for (squashed, replaced) in loader.replacements() {
+            if !recorded.contains(squashed) && replaced.iter().all(|r| recorded.contains(r)) {
+                recorder::record(&mut self.session.conn, self.session.backend, squashed).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the history rows of migrations whose files are gone and that a squashed
+    /// migration replaces (`migrate --prune`). Returns what was pruned.
+    pub async fn prune(
+        &mut self,
+        loader: &Loader,
+        files: &BTreeSet<MigrationKey>,
+    ) -> Result<Vec<MigrationKey>> {
+        self.lock(&mut |_| {}).await?;
+        let result = self.prune_locked(loader, files).await;
+        let unlocked = self.unlock().await;
+        let pruned = result?;
+        unlocked?;
+        Ok(pruned)
+    }
+
+    async fn prune_locked(
+        &mut self,
+        loader: &Loader,
+        files: &BTreeSet<MigrationKey>,
+    ) -> Result<Vec<MigrationKey>> {
+        let recorded = self.applied_locked().await?;
+        let mut pruned = Vec::new();
+        for replaced in loader.replacements().values().flatten() {
+            if recorded.contains(replaced) && !files.contains(replaced) {
+                recorder::unrecord(&mut self.session.conn, self.session.backend, replaced).await?;
+                pruned.push(replaced.clone());
+            }
+        }
+        Ok(pruned)
+    }
+
+    /// Takes the run's lock, telling `report` first when another run holds it.
+    async fn lock(&mut self, report: &mut Report<'_>) -> Result<()> {
+        let (try_lock, wait) = match self.session.backend {
+            Backend::Postgres => postgres::lock_queries(),
+            Backend::Mysql => mysql::lock_queries(),
+            // SQLite: the migrations run in an immediate transaction, which is the lock.
+            Backend::Sqlite => return Ok(()),
+        };
+        if self.lock_query(&try_lock).await? == 1 {
+            return Ok(());
+        }
+        report(Event::WaitingForLock);
+        if self.lock_query(&wait).await? == 1 {
+            Ok(())
+        } else {
+            Err(Error::Locked)
+        }
+    }
+
+    async fn lock_query(&mut self, sql: &str) -> Result<i64> {
+        let row = sqlx::query(sql)
+            .fetch_one(&mut self.session.conn)
+            .await
+            .map_err(|source| Error::Database {
+                context: "taking the migration lock".into(),
+                source,
+            })?;
+        Ok(row
+            .try_get::<i64, _>(0)
+            .or_else(|_| row.try_get::<i32, _>(0).map(i64::from))
+            .unwrap_or(0))
+    }
+
+    async fn unlock(&mut self) -> Result<()> {
+        let sql = match self.session.backend {
+            Backend::Postgres => postgres::unlock_query(),
+            Backend::Mysql => mysql::unlock_query(),
+            Backend::Sqlite => return Ok(()),
+        };
+        exec(&mut self.session.conn, &sql).await
+    }
+
+    /// Runs one migration in one direction through its backend's strategy: its rendered
+    /// operations, or none when faked. Returns `false` when another run got there first.
+    async fn run(
+        &mut self,
+        m: &Migration,
+        ops: Option<Vec<RenderedOp>>,
+        direction: Direction,
+        report: &mut Report<'_>,
+    ) -> Result<bool> {
+        let forwards = direction == Direction::Forwards;
+        let s = &mut self.session;
+        match s.backend {
+            Backend::Sqlite => self.group.run(s, m, ops, forwards, report).await,
+            Backend::Postgres => postgres::run(s, m, ops, forwards, report).await,
+            Backend::Mysql => {
+                let progress = self.progress.remove(&m.key());
+                mysql::run(s, m, ops, forwards, progress.as_ref(), report).await
+            }
+        }
+    }
+}
+
+async fn exec(conn: &mut AnyConnection, sql: &str) -> Result<()> {
+    sqlx::raw_sql(sql)
+        .execute(&mut *conn)
+        .await
+        .map(drop)
+        .map_err(|source| Error::Database {
+            context: format!("running `{sql}`"),
+            source,
+        })
+}
+
+/// An applied migration whose dependency is not applied means the history table and the
+/// migration files disagree.
+pub fn check_history(loader: &Loader, applied: &BTreeSet<MigrationKey>) -> Result<()> {
+    for key in applied {
+        if !loader.graph().contains(key) {
+            continue;
+        }
+        if let Some(parent) = loader.graph().parents(key).find(|p| !applied.contains(*p)) {
+            return Err(Error::InconsistentHistory {
+                migration: key.to_string(),
+                dependency: parent.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A backwards plan through an operation without a reverse fails before anything runs.
+fn check_reversible(loader: &Loader, steps: &[Step]) -> Result<()> {
+    for step in steps.iter().filter(|s| s.direction == Direction::Backwards) {
+        let m = loader.get(&step.key).expect("planned from the graph");
+        if let Some(op) = m.operations.iter().find(|op| !op.reversible()) {
+            return Err(Error::Irreversible {
+                migration: step.key.to_string(),
+                operation: op.describe(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The state before each planned migration, in plan order. Forwards: the applied migrations
+/// replayed, then each planned one applied after it ran, so that a plan holds one state at a
+/// time however long it is. Backwards: the applied migrations replayed in graph order,
+/// keeping the state before each one to unapply (as Django does).
+#[derive(Debug)]
+pub struct PlanStates<'l> {
+    loader: &'l Loader,
+    /// After the applied migrations and the forwards steps so far.
+    forwards: ProjectState,
+    backwards: BTreeMap<MigrationKey, ProjectState>,
+}
+
+impl<'l> PlanStates<'l> {
+    pub fn new(
+        loader: &'l Loader,
+        applied: &BTreeSet<MigrationKey>,
+        steps: &[Step],
+    ) -> Result<Self> {
+        let unapplying: BTreeSet<&MigrationKey> = steps
+            .iter()
+            .filter(|s| s.direction == Direction::Backwards)
+            .map(|s| &s.key)
+            .collect();
+        let mut state = ProjectState::new();
+        let mut backwards = BTreeMap::new();
+        for key in loader.graph().topological_order() {
+            if applied.contains(key) {
+                if unapplying.contains(key) {
+                    backwards.insert(key.clone(), state.clone());
+                }
+                apply(loader.get(key).expect("in the graph"), &mut state)?;
+            }
+        }
+        Ok(PlanStates {
+            loader,
+            forwards: state,
+            backwards,
+        })
+    }
+
+    /// The state before `step`, which must be the next step of the plan.
+    pub fn before(&self, step: &Step) -> &ProjectState {
+        match step.direction {
+            Direction::Forwards => &self.forwards,
+            Direction::Backwards => &self.backwards[&step.key],
+        }
+    }
+
+    /// Moves past `step`.
+    pub fn advance(&mut self, step: &Step) -> Result<()> {
+        match step.direction {
+            Direction::Forwards => apply(
+                self.loader.get(&step.key).expect("in the graph"),
+                &mut self.forwards,
+            ),
+            Direction::Backwards => {
+                self.backwards.remove(&step.key);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The planned migrations' operations, rendered in plan order: when asked for, or ahead of
+/// that (two at most) while the database works on the migration before.
+#[derive(Debug)]
+struct Prerender<'l> {
+    backend: Backend,
+    loader: &'l Loader,
+    states: PlanStates<'l>,
+    unrendered: VecDeque<Step>,
+    rendered: VecDeque<Result<Vec<RenderedOp>>>,
+}
+
+impl<'l> Prerender<'l> {
+    fn new(backend: Backend, loader: &'l Loader, states: PlanStates<'l>, steps: &[Step]) -> Self {
+        Prerender {
+            backend,
+            loader,
+            states,
+            unrendered: steps.iter().cloned().collect(),
+            rendered: VecDeque::new(),
+        }
+    }
+
+    /// Renders one more migration; `false` when none is left or two already wait.
+    fn render_ahead(&mut self) -> bool {
+        if self.rendered.len() >= 2 {
+            return false;
+        }
+        let Some(step) = self.unrendered.pop_front() else {
+            return false;
+        };
+        let m = self.loader.get(&step.key).expect("planned from the graph");
+        let backwards = step.direction == Direction::Backwards;
+        let rendered =
+            schema::render_migration(self.backend, m, self.states.before(&step), backwards)
+                .and_then(|ops| self.states.advance(&step).map(|()| ops));
+        if rendered.is_err() {
+            // The run stops at this migration.
+            self.unrendered.clear();
+        }
+        self.rendered.push_back(rendered);
+        true
+    }
+
+    /// The operations of the next planned migration.
+    fn next(&mut self) -> Result<Vec<RenderedOp>> {
+        if self.rendered.is_empty() {
+            self.render_ahead();
+        }
+        self.rendered
+            .pop_front()
+            .expect("asked once per planned migration, never past a failed one")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_show() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/shop"),
+            "postgres://app:***@db:5432/shop"
+        );
+        assert_eq!(
+            redact("mysql://root@127.0.0.1/test"),
+            "mysql://root@127.0.0.1/test"
+        );
+        assert_eq!(redact("sqlite://db.sqlite3"), "sqlite://db.sqlite3");
+    }
+
+    #[test]
+    fn the_url_names_the_backend() {
+        assert_eq!(backend_of("postgresql://x/y").unwrap(), Backend::Postgres);
+        assert_eq!(backend_of("mariadb://x/y").unwrap(), Backend::Mysql);
+        assert_eq!(
+            backend_of("oracle://u:pw@x/y").unwrap_err().to_string(),
+            "unsupported database URL oracle://u:***@x/y; use sqlite://, postgres:// or mysql://"
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! PostgreSQL: a session advisory lock for the run (advisory locks belong to one database),
+//! then one transaction per atomic migration, its history row inside; the statements of
+//! consecutive schema operations go as one batch under a savepoint.
+
+use super::session::Session;
+use super::{exec, Report};
+use crate::error::Result;
+use crate::migration::Migration;
+use crate::schema::RenderedOp;
+
+/// The advisory lock key of a run.
+pub(super) const LOCK: i64 = 7268519846528373;
+
+/// Takes the lock without waiting, then with waiting: the queries for `Executor::lock`.
+pub(super) fn lock_queries() -> (String, String) {
+    (
+        format!("SELECT CAST(pg_try_advisory_lock({LOCK}) AS integer)"),
+        format!("SELECT 1 FROM pg_advisory_lock({LOCK}) AS l"),
+    )
+}
+
+pub(super) fn unlock_query() -> String {
+    format!("SELECT pg_advisory_unlock({LOCK})")
+}
+
+/// Runs `m` in one direction (its rendered operations, or none when faked) and records it.
+/// Returns `false` when it was already done.
+pub(super) async fn run(
+    s: &mut Session,
+    m: &Migration,
+    ops: Option<Vec<RenderedOp>>,
+    forwards: bool,
+    report: &mut Report<'_>,
+) -> Result<bool> {
+    if s.is_recorded(&m.key()).await? == forwards {
+        return Ok(false);
+    }
+    if !m.atomic {
+        if let Some(ops) = ops {
+            s.run_one_by_one(m, ops, forwards, report).await?;
+        }
+        s.record(m, forwards, false).await?;
+        return Ok(true);
+    }
+    exec(&mut s.conn, "BEGIN").await?;
+    let mut result = match ops {
+        Some(ops) => s.run_in_transaction(m, ops, forwards, report).await,
+        None => Ok(()),
+    };
+    if result.is_ok() {
+        result = s.record(m, forwards, false).await;
+    }
+    match result {
+        Ok(()) => exec(&mut s.conn, "COMMIT").await.map(|()| true),
+        Err(e) => {
+            let _ = exec(&mut s.conn, "ROLLBACK").await;
+            Err(e)
+        }
+    }
+}
