@@ -6,8 +6,8 @@
 //! continues from there in the same direction; the step that was running when the run
 //! stopped may or may not have taken effect, so it is run again, and the server's "already
 //! there" answers (a duplicate column, a missing column to drop, ...) count it as done. The
-//! history row is written (or deleted) before the progress row is deleted, so a stop
-//! between the two leaves a progress row that the history contradicts, which is dropped.
+//! history rows (a squash's too) and the deletion of the progress row go in one transaction
+//! (both tables are InnoDB), so a stop cannot leave them half-written.
 //! The run's lock (`GET_LOCK`, named after the database and history table) covers it all.
 
 use std::collections::BTreeMap;
@@ -190,20 +190,21 @@ fn units(ops: &[RenderedOp]) -> Vec<Unit<'_>> {
 /// MySQL's answers that mean a DDL statement's effect is already there: the table, column,
 /// index or key it creates exists, or the one it drops or renames is gone.
 fn already_there(e: &sqlx::Error) -> bool {
-    let Some(number) = e
+    let Some(error) = e
         .as_database_error()
         .and_then(|d| d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
-        .map(|d| d.number())
     else {
         return false;
     };
-    matches!(
-        number,
+    match error.number() {
         // table exists, unknown table, unknown column, duplicate column, duplicate key name,
         // can't drop (no such column or key), no such table, key does not exist,
         // duplicate foreign key or constraint name
-        1050 | 1051 | 1054 | 1060 | 1061 | 1091 | 1146 | 1176 | 1826 | 4031
-    )
+        1050 | 1051 | 1054 | 1060 | 1061 | 1091 | 1146 | 1176 | 1826 | 4031 => true,
+        // InnoDB's "can't create table" for a foreign key whose name exists (errno 121)
+        1005 => error.message().contains("errno: 121"),
+        _ => false,
+    }
 }
 
 /// Runs `m` in one direction (its rendered operations, or none when faked), continuing
@@ -220,16 +221,13 @@ pub(super) async fn run(
     let key = m.key();
     if s.is_recorded(&key).await? == forwards {
         if progress.is_some() {
-            // A stop between the history row and the progress row: the history says done.
-            exec(&mut s.conn, &unmark(&key)).await?;
+            // Left by a version that did not record in one transaction: finish recording.
+            s.record_atomically(m, forwards, &unmark(&key)).await?;
         }
         return Ok(false);
     }
     let Some(ops) = ops else {
-        s.record(m, forwards, false).await?;
-        if progress.is_some() {
-            exec(&mut s.conn, &unmark(&key)).await?;
-        }
+        s.record_atomically(m, forwards, &unmark(&key)).await?;
         return Ok(true);
     };
     let units = units(&ops);
@@ -287,8 +285,8 @@ pub(super) async fn run(
             }
         }
     }
-    s.record(m, forwards, false).await?;
-    exec(&mut s.conn, &unmark(&key)).await?;
+    // The history rows (the squashed ones too) and the end of the progress row, at once.
+    s.record_atomically(m, forwards, &unmark(&key)).await?;
     Ok(true)
 }
 

@@ -43,6 +43,47 @@ impl Session {
         Ok(())
     }
 
+    /// Records `m` (and what it replaces) as applied or not, together with `tail`, in one
+    /// transaction of its own: for a backend whose DDL is not transactional, where the
+    /// history rows must not be left half-written by a run that stops.
+    pub async fn record_atomically(
+        &mut self,
+        m: &Migration,
+        forwards: bool,
+        tail: &str,
+    ) -> Result<()> {
+        let mut script = String::from("START TRANSACTION;\n");
+        let mut changed = Vec::new();
+        for k in std::iter::once(&m.key()).chain(&m.replaces) {
+            if self.is_recorded(k).await? != forwards {
+                let sql = if forwards {
+                    schema::history_row(self.backend, &k.app, &k.name)
+                } else {
+                    schema::history_delete(self.backend, &k.app, &k.name)
+                };
+                script.push_str(&sql);
+                script.push_str(";\n");
+                changed.push(k.clone());
+            }
+        }
+        script.push_str(tail);
+        script.push_str(";\nCOMMIT");
+        if let Err(e) = exec(&mut self.conn, &script).await {
+            let _ = exec(&mut self.conn, "ROLLBACK").await;
+            return Err(e);
+        }
+        if let Some(history) = &mut self.history {
+            for k in changed {
+                if forwards {
+                    history.insert(k);
+                } else {
+                    history.remove(&k);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the history table has a row for `key`.
     pub async fn is_recorded(&mut self, key: &MigrationKey) -> Result<bool> {
         match &self.history {

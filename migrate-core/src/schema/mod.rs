@@ -415,6 +415,19 @@ pub fn history_row(backend: Backend, app: &str, migration: &str) -> String {
     )
 }
 
+/// Deletes the history row of `app.migration`, values written out.
+pub fn history_delete(backend: Backend, app: &str, migration: &str) -> String {
+    let q = |s: &str| quote(backend, s);
+    format!(
+        "DELETE FROM {} WHERE {} = {} AND {} = {}",
+        q(crate::recorder::TABLE),
+        q("app"),
+        sql::string(backend, app),
+        q("name"),
+        sql::string(backend, migration)
+    )
+}
+
 /// Statements shared by the backends that can ALTER in place (PostgreSQL and MySQL).
 fn render_create(backend: Backend, table: &Table, out: &mut Vec<String>) {
     out.push(sql::create_table(backend, table, None));
