@@ -450,3 +450,123 @@ pub struct Item {
         assert_eq!(db.rows(&undone).len(), 25, "{}", db.backend);
     }
 }
+
+/// The part-way failure of the MySQL resume issue: a unique constraint over rows that are
+/// not unique. After the duplicates are deleted, a plain rerun completes, on every backend.
+#[test]
+fn a_unique_constraint_over_duplicates_completes_once_they_are_gone() {
+    let p = TestProject::new("inventory-unique");
+    p.write(
+        "migrations/inventory/m0001_initial.rs",
+        r#"use migrate_core::prelude::*;
+
+pub fn migration() -> Migration {
+    Migration::new("inventory", "0001_initial").initial().operations([
+        CreateModel::new("Thing", "inventory_thing")
+            .fields([Field::auto_id(), Field::new("label", Varchar(20))])
+            .into(),
+    ])
+}
+"#,
+    );
+    p.write(
+        "migrations/inventory/m0002_unique_label.rs",
+        r#"use migrate_core::prelude::*;
+
+pub fn migration() -> Migration {
+    Migration::new("inventory", "0002_unique_label")
+        .depends_on("inventory", "0001_initial")
+        .operations([
+            AddField::new("Thing", Field::new("note", Text).null()).into(),
+            AddIndex::new("Thing", Index::new("thing_note_idx", ["label"])).into(),
+            AddConstraint::new("Thing", Constraint::unique("thing_label_uniq", ["label"])).into(),
+        ])
+}
+"#,
+    );
+    p.write(
+        "migrations/inventory/mod.rs",
+        "pub mod m0001_initial;\npub mod m0002_unique_label;\n\npub fn all() -> Vec<migrate_core::Migration> {\n    vec![m0001_initial::migration(), m0002_unique_label::migration()]\n}\n",
+    );
+    p.write(
+        "migrations/mod.rs",
+        "pub mod inventory;\n\npub fn all() -> Vec<migrate_core::Migration> {\n    inventory::all()\n}\n",
+    );
+    p.models(
+        r#"
+#[derive(Model)]
+#[model(app = "inventory",
+        indexes(index(name = "thing_note_idx", fields = ["label"])),
+        constraints(unique(name = "thing_label_uniq", fields = ["label"])))]
+pub struct Thing {
+    #[field(max_length = 20)]
+    pub label: String,
+    pub note: Option<String>,
+}
+"#,
+    );
+    for db in TestDb::all("inventory_unique") {
+        let out = p.migrate_on(Some(&db.url), &["migrate", "inventory", "0001"], "");
+        assert!(out.status.success(), "{}: {:?}", db.backend, text(&out));
+        db.execute("INSERT INTO inventory_thing (label) VALUES ('a'), ('b'), ('a')");
+
+        let out = p.migrate_on(Some(&db.url), &["migrate"], "");
+        let (stdout, stderr) = text(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}: {stdout}{stderr}",
+            db.backend
+        );
+        assert!(
+            stderr.contains("thing_label_uniq"),
+            "{}: {stderr}",
+            db.backend
+        );
+        let shown = text(&p.migrate_on(Some(&db.url), &["showmigrations"], "")).0;
+        let check = p.migrate_on(Some(&db.url), &["migrate", "--check"], "");
+        assert_eq!(check.status.code(), Some(1), "{}", db.backend);
+        if db.backend == Backend::Mysql {
+            assert!(
+                shown.contains(" [~] 0002_unique_label (2 of 3 steps applied)"),
+                "{shown}"
+            );
+            assert!(
+                stderr.contains("2 of 3 steps of this migration stayed applied:")
+                    && stderr.contains("ADD COLUMN `note`")
+                    && stderr.contains("CREATE INDEX `thing_note_idx`"),
+                "{stderr}"
+            );
+            let plan = text(&p.migrate_on(Some(&db.url), &["migrate", "--plan"], "")).0;
+            assert!(
+                plan.contains("inventory.0002_unique_label (resumes: 2 of 3 steps applied"),
+                "{plan}"
+            );
+        } else {
+            assert!(shown.contains(" [ ] 0002_unique_label"), "{shown}");
+        }
+
+        // The data fixed, the same command completes it.
+        db.execute("DELETE FROM inventory_thing WHERE id = 3");
+        let out = p.migrate_on(Some(&db.url), &["migrate"], "");
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{}: {stdout}{stderr}", db.backend);
+        let shown = text(&p.migrate_on(Some(&db.url), &["showmigrations"], "")).0;
+        assert_eq!(
+            shown, "inventory\n [X] 0001_initial\n [X] 0002_unique_label\n",
+            "{}",
+            db.backend
+        );
+        let table = &db.introspect().tables["inventory_thing"];
+        assert!(table.columns.contains_key("note"), "{}", db.backend);
+        assert!(table.indexes.contains("thing_note_idx"), "{}", db.backend);
+        let unique = if db.backend == Backend::Sqlite {
+            "label"
+        } else {
+            "thing_label_uniq"
+        };
+        assert!(table.uniques.contains(unique), "{}: {table:?}", db.backend);
+        let check = p.migrate_on(Some(&db.url), &["migrate", "--check"], "");
+        assert_eq!(check.status.code(), Some(0), "{}", db.backend);
+    }
+}
