@@ -219,6 +219,14 @@ pub fn migrate(
             Event::Resumed { done, total } => {
                 write!(out, " resuming after step {done} of {total}...")
             }
+            Event::Reverting { done, total } => write!(
+                out,
+                " taking back the {done} of {total} steps a stopped run had done..."
+            ),
+            Event::RustRerun => write!(
+                out,
+                " (its Rust operation runs again from the start: it keeps no progress of its own)..."
+            ),
         };
         let _ = out.flush();
     };

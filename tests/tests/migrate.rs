@@ -546,6 +546,33 @@ pub struct Thing {
             assert!(shown.contains(" [ ] 0002_unique_label"), "{shown}");
         }
 
+        // Giving up on it instead: back to 0001 takes back what stayed applied.
+        let out = p.migrate_on(Some(&db.url), &["migrate", "inventory", "0001"], "");
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{}: {stdout}{stderr}", db.backend);
+        if db.backend == Backend::Mysql {
+            assert!(
+                stdout.contains("Unapplying inventory.0002_unique_label... taking back the 2 of 3 steps a stopped run had done... OK"),
+                "{stdout}"
+            );
+        }
+        let shown = text(&p.migrate_on(Some(&db.url), &["showmigrations"], "")).0;
+        assert_eq!(
+            shown, "inventory\n [X] 0001_initial\n [ ] 0002_unique_label\n",
+            "{}",
+            db.backend
+        );
+        let table = &db.introspect().tables["inventory_thing"];
+        assert_eq!(
+            table.columns.keys().collect::<Vec<_>>(),
+            ["id", "label"],
+            "{}",
+            db.backend
+        );
+        assert!(table.indexes.is_empty(), "{}: {table:?}", db.backend);
+        let out = p.migrate_on(Some(&db.url), &["migrate"], "");
+        assert_eq!(out.status.code(), Some(1), "{}: refused again", db.backend);
+
         // The data fixed, the same command completes it.
         db.execute("DELETE FROM inventory_thing WHERE id = 3");
         let out = p.migrate_on(Some(&db.url), &["migrate"], "");

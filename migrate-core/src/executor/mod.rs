@@ -121,6 +121,15 @@ pub enum Event<'a> {
         done: usize,
         total: usize,
     },
+    /// The migration just started is being taken back to where it was before a run the
+    /// other way stopped part-way in it, after `done` of `total` steps.
+    Reverting {
+        done: usize,
+        total: usize,
+    },
+    /// A Rust operation that a stopped run was in runs again from its start: it keeps no
+    /// progress of its own (MySQL).
+    RustRerun,
     Started(&'a Step),
     Finished(&'a Step, Duration),
     /// Another run applied (or unapplied) it first.
@@ -283,6 +292,10 @@ impl Executor {
                 mysql::ensure_progress_table(&mut self.session.conn).await?;
             }
         }
+        if backend == Backend::Mysql && !fake {
+            self.give_up_partial(loader, &applied, target, &steps, report)
+                .await?;
+        }
         // A fake run records the plan without SQL, so it needs no states either.
         if !fake {
             let states = PlanStates::new(loader, &applied, &steps)?;
@@ -315,6 +328,59 @@ impl Executor {
         committed?;
         self.check_replacements(loader).await?;
         Ok(steps)
+    }
+
+    /// On MySQL, before the plan runs: takes each migration that a run left part-way and
+    /// that this plan does not continue back to where it was, when the plan needs that (the
+    /// target is in its app, or the plan moves a migration it depends on, or that depends on
+    /// it), and first of all continues a give-up that was itself stopped.
+    async fn give_up_partial(
+        &mut self,
+        loader: &Loader,
+        applied: &BTreeSet<MigrationKey>,
+        target: &Target,
+        steps: &[Step],
+        report: &mut Report<'_>,
+    ) -> Result<()> {
+        let partial: Vec<(MigrationKey, Progress)> = self
+            .progress
+            .iter()
+            .map(|(k, p)| (k.clone(), p.clone()))
+            .collect();
+        for (key, p) in partial {
+            let Some(m) = loader.get(&key) else {
+                continue;
+            };
+            let continued = steps
+                .iter()
+                .any(|s| s.key == key && (s.direction == Direction::Forwards) == p.forwards);
+            let needed = p.reverting.is_some()
+                || (!continued && plan_needs_it_whole(loader, target, steps, &key));
+            if !needed {
+                continue;
+            }
+            // The state before `m`: what is applied, without `m` itself.
+            let mut before = ProjectState::new();
+            for k in loader.graph().topological_order() {
+                if applied.contains(k) && *k != key {
+                    apply(loader.get(k).expect("in the graph"), &mut before)?;
+                }
+            }
+            let step = Step {
+                key: key.clone(),
+                direction: if p.forwards {
+                    Direction::Backwards
+                } else {
+                    Direction::Forwards
+                },
+            };
+            report(Event::Started(&step));
+            let started = Instant::now();
+            mysql::give_up(&mut self.session, m, &before, &p, report).await?;
+            report(Event::Finished(&step, started.elapsed()));
+            self.progress.remove(&key);
+        }
+        Ok(())
     }
 
     /// Records a squashed migration once every migration it replaces is applied, so later
@@ -433,6 +499,46 @@ async fn exec(conn: &mut AnyConnection, sql: &str) -> Result<()> {
             context: format!("running `{sql}`"),
             source,
         })
+}
+
+/// Whether a plan that does not continue the partial migration `key` needs it whole again
+/// (as it was before the stopped run): the target names its app, or the plan moves one of
+/// its ancestors or descendants. Otherwise it stays as it is, for a later run to continue.
+fn plan_needs_it_whole(
+    loader: &Loader,
+    target: &Target,
+    steps: &[Step],
+    key: &MigrationKey,
+) -> bool {
+    let same_app = match target {
+        Target::All => true,
+        Target::App(app) | Target::Zero(app) => *app == *key.app,
+        Target::Migration(k) => k.app == key.app,
+    };
+    if same_app {
+        return true;
+    }
+    let related = |up: bool| {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![key];
+        while let Some(k) = stack.pop() {
+            let next: Vec<&MigrationKey> = if up {
+                loader.graph().parents(k).collect()
+            } else {
+                loader.graph().children(k).collect()
+            };
+            for n in next {
+                if seen.insert(n.clone()) {
+                    stack.push(n);
+                }
+            }
+        }
+        seen
+    };
+    let (ancestors, descendants) = (related(true), related(false));
+    steps
+        .iter()
+        .any(|s| ancestors.contains(&s.key) || descendants.contains(&s.key))
 }
 
 /// An applied migration whose dependency is not applied means the history table and the

@@ -10,7 +10,7 @@
 //! (both tables are InnoDB), so a stop cannot leave them half-written.
 //! The run's lock (`GET_LOCK`, named after the database and history table) covers it all.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{AnyConnection, Row};
 
@@ -20,6 +20,7 @@ use crate::error::{Error, PartialStep, Result};
 use crate::migration::{Migration, MigrationKey};
 use crate::operations::{Backend, Operation};
 use crate::schema::{self, RenderedOp};
+use crate::state::ProjectState;
 
 const B: Backend = Backend::Mysql;
 
@@ -50,6 +51,12 @@ pub struct Progress {
     pub done: usize,
     /// Steps in all.
     pub total: usize,
+    /// Set when the run was undoing what a run the other way had done part-way (how many
+    /// steps that run had done): the steps are then those of [`give_up`].
+    pub reverting: Option<usize>,
+    /// The step after `done` was refused, so it is known not to have run; otherwise the run
+    /// stopped while it may have been running.
+    pub settled: bool,
 }
 
 fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
@@ -62,13 +69,15 @@ fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
 pub(super) async fn ensure_progress_table(conn: &mut AnyConnection) -> Result<()> {
     let q = |s: &str| schema::quote(B, s);
     let sql = format!(
-        "CREATE TABLE IF NOT EXISTS {} ({} varchar(255) NOT NULL, {} varchar(255) NOT NULL, {} varchar(9) NOT NULL, {} int NOT NULL, {} int NOT NULL, PRIMARY KEY ({}, {}))",
+        "CREATE TABLE IF NOT EXISTS {} ({} varchar(255) NOT NULL, {} varchar(255) NOT NULL, {} varchar(9) NOT NULL, {} int NOT NULL, {} int NOT NULL, {} int NOT NULL, {} int NOT NULL, PRIMARY KEY ({}, {}))",
         q(PROGRESS),
         q("app"),
         q("name"),
         q("direction"),
         q("done"),
         q("total"),
+        q("reverting"),
+        q("settled"),
         q("app"),
         q("name")
     );
@@ -81,7 +90,7 @@ pub(super) async fn read_progress(
 ) -> Result<BTreeMap<MigrationKey, Progress>> {
     let exists = sqlx::query(&format!(
         "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {}",
-        schema::literal(B, &crate::Value::Str(PROGRESS.into()))
+        string(PROGRESS)
     ))
     .fetch_all(&mut *conn)
     .await
@@ -91,12 +100,14 @@ pub(super) async fn read_progress(
     }
     let q = |s: &str| schema::quote(B, s);
     let rows = sqlx::query(&format!(
-        "SELECT {}, {}, {}, CAST({} AS signed), CAST({} AS signed) FROM {}",
+        "SELECT {}, {}, {}, CAST({} AS signed), CAST({} AS signed), CAST({} AS signed), CAST({} AS signed) FROM {}",
         q("app"),
         q("name"),
         q("direction"),
         q("done"),
         q("total"),
+        q("reverting"),
+        q("settled"),
         q(PROGRESS)
     ))
     .fetch_all(&mut *conn)
@@ -112,57 +123,93 @@ pub(super) async fn read_progress(
                 })
                 .map_err(db("reading the progress table"))
         };
-        let number = |i: usize| -> Result<usize> {
-            let n: i64 = row.try_get(i).map_err(db("reading the progress table"))?;
-            Ok(usize::try_from(n).unwrap_or(0))
-        };
+        let number =
+            |i: usize| -> Result<i64> { row.try_get(i).map_err(db("reading the progress table")) };
+        let count = |i: usize| -> Result<usize> { Ok(usize::try_from(number(i)?).unwrap_or(0)) };
         out.insert(
             MigrationKey::new(text(0)?, text(1)?),
             Progress {
                 forwards: text(2)? == "forwards",
-                done: number(3)?,
-                total: number(4)?,
+                done: count(3)?,
+                total: count(4)?,
+                reverting: usize::try_from(number(5)?).ok(),
+                settled: number(6)? != 0,
             },
         );
     }
     Ok(out)
 }
 
-/// Marks `key` as `done` steps into its run in one direction.
-fn mark(key: &MigrationKey, forwards: bool, done: usize, total: usize) -> String {
-    let q = |s: &str| schema::quote(B, s);
-    let s = |v: &str| schema::literal(B, &crate::Value::Str(v.to_owned().into()));
-    let direction = if forwards { "forwards" } else { "backwards" };
-    format!(
-        "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES ({}, {}, {}, {done}, {total}) ON DUPLICATE KEY UPDATE {} = VALUES({}), {} = VALUES({}), {} = VALUES({})",
-        q(PROGRESS),
-        q("app"),
-        q("name"),
-        q("direction"),
-        q("done"),
-        q("total"),
-        s(&key.app),
-        s(&key.name),
-        s(direction),
-        q("direction"),
-        q("direction"),
-        q("done"),
-        q("done"),
-        q("total"),
-        q("total")
-    )
+fn string(v: &str) -> String {
+    schema::literal(B, &crate::Value::Str(v.to_owned().into()))
+}
+
+/// Where a run of `key` stands: `done` steps of `total` in one direction (of a give-up when
+/// `reverting`), the next step perhaps running.
+struct Mark<'k> {
+    key: &'k MigrationKey,
+    forwards: bool,
+    total: usize,
+    reverting: Option<usize>,
+}
+
+impl Mark<'_> {
+    /// The progress row saying that `done` steps are done.
+    fn at(&self, done: usize) -> String {
+        let q = |s: &str| schema::quote(B, s);
+        let direction = if self.forwards {
+            "forwards"
+        } else {
+            "backwards"
+        };
+        let reverting = self.reverting.map_or(-1, |k| k as i64);
+        let columns = ["direction", "done", "total", "reverting", "settled"];
+        let updates: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{} = VALUES({})", q(c), q(c)))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}, {}, {}, {}, {}, {}, {}) VALUES ({}, {}, {}, {done}, {}, {reverting}, 0) ON DUPLICATE KEY UPDATE {}",
+            q(PROGRESS),
+            q("app"),
+            q("name"),
+            q(columns[0]),
+            q(columns[1]),
+            q(columns[2]),
+            q(columns[3]),
+            q(columns[4]),
+            string(&self.key.app),
+            string(&self.key.name),
+            string(direction),
+            self.total,
+            updates.join(", ")
+        )
+    }
+
+    /// The step after those done was refused: it did not run.
+    fn settled(&self) -> String {
+        let q = |s: &str| schema::quote(B, s);
+        format!(
+            "UPDATE {} SET {} = 1 WHERE {} = {} AND {} = {}",
+            q(PROGRESS),
+            q("settled"),
+            q("app"),
+            string(&self.key.app),
+            q("name"),
+            string(&self.key.name)
+        )
+    }
 }
 
 fn unmark(key: &MigrationKey) -> String {
     let q = |s: &str| schema::quote(B, s);
-    let s = |v: &str| schema::literal(B, &crate::Value::Str(v.to_owned().into()));
     format!(
         "DELETE FROM {} WHERE {} = {} AND {} = {}",
         q(PROGRESS),
         q("app"),
-        s(&key.app),
+        string(&key.app),
         q("name"),
-        s(&key.name)
+        string(&key.name)
     )
 }
 
@@ -170,6 +217,16 @@ fn unmark(key: &MigrationKey) -> String {
 enum Unit<'a> {
     Sql { op: usize, sql: &'a str },
     Rust { rendered: &'a RenderedOp },
+}
+
+impl Unit<'_> {
+    /// The index of the operation the step belongs to.
+    fn op(&self) -> usize {
+        match self {
+            Unit::Sql { op, .. } => *op,
+            Unit::Rust { rendered } => rendered.index,
+        }
+    }
 }
 
 fn units(ops: &[RenderedOp]) -> Vec<Unit<'_>> {
@@ -231,15 +288,15 @@ pub(super) async fn run(
         return Ok(true);
     };
     let units = units(&ops);
-    let total = units.len();
-    let start = match progress {
-        None => 0,
-        Some(p) if p.forwards == forwards => {
+    let units: Vec<&Unit> = units.iter().collect();
+    let resume = match progress {
+        None => None,
+        Some(p) if p.forwards == forwards && p.reverting.is_none() => {
             report(Event::Resumed {
                 done: p.done,
-                total,
+                total: units.len(),
             });
-            p.done.min(total)
+            Some(p)
         }
         Some(p) => {
             return Err(Error::PartialOtherWay {
@@ -250,10 +307,33 @@ pub(super) async fn run(
             })
         }
     };
+    let mark = Mark {
+        key: &key,
+        forwards,
+        total: units.len(),
+        reverting: None,
+    };
+    run_units(s, m, &units, &mark, resume, report).await?;
+    // The history rows (the squashed ones too) and the end of the progress row, at once.
+    s.record_atomically(m, forwards, &unmark(&key)).await?;
+    Ok(true)
+}
+
+/// Runs `units` from where `resume` says (from the start without it), marking progress
+/// before each in the same round trip.
+async fn run_units(
+    s: &mut Session,
+    m: &Migration,
+    units: &[&Unit<'_>],
+    mark: &Mark<'_>,
+    resume: Option<&Progress>,
+    report: &mut Report<'_>,
+) -> Result<()> {
+    let start = resume.map_or(0, |p| p.done.min(units.len()));
     for (i, unit) in units.iter().enumerate().skip(start) {
-        let marked = mark(&key, forwards, i, total);
-        // The step a stopped run was on may have taken effect.
-        let in_doubt = progress.is_some() && i == start;
+        let marked = mark.at(i);
+        // The step a stopped run was on may have taken effect (unless it was refused).
+        let in_doubt = resume.is_some_and(|p| !p.settled) && i == start;
         match unit {
             Unit::Sql { op, sql } => {
                 let script = format!("{marked};\n{sql}");
@@ -261,13 +341,16 @@ pub(super) async fn run(
                     if in_doubt && already_there(&source) {
                         continue;
                     }
+                    // Refused: this step did not run. (If the connection is gone, this is
+                    // not written, and the next run treats the step as in doubt.)
+                    let _ = exec(&mut s.conn, &mark.settled()).await;
                     return Err(refused(
                         m,
-                        &units,
+                        units,
                         i,
                         &m.operations[*op],
                         sql,
-                        forwards,
+                        mark.forwards,
                         source,
                     ));
                 }
@@ -280,20 +363,86 @@ pub(super) async fn run(
                 };
                 // A Rust operation keeps no progress of its own: in doubt, it runs again
                 // from its start (write data migrations so that a second run is harmless).
-                s.run_rust(m, op, r, before, after, forwards, report)
+                if in_doubt {
+                    report(Event::RustRerun);
+                }
+                s.run_rust(m, op, r, before, after, mark.forwards, report)
                     .await?;
             }
         }
     }
-    // The history rows (the squashed ones too) and the end of the progress row, at once.
-    s.record_atomically(m, forwards, &unmark(&key)).await?;
-    Ok(true)
+    Ok(())
+}
+
+/// Undoes what a run of `m` that stopped part-way had done (`p`), so that `m` is as it was
+/// before that run: unrecorded after a forwards run, applied after a backwards one. The
+/// operation it stopped in is first completed in its direction when the run stopped while
+/// a step of it was perhaps running or some of its steps were done (one operation's
+/// statements are undone together, by its reverse); then every operation it had completed
+/// is reversed, last first. `before` is the state before `m`. Its own progress is kept like
+/// any run's (`reverting`), so a stopped give-up is continued too.
+pub(super) async fn give_up(
+    s: &mut Session,
+    m: &Migration,
+    before: &ProjectState,
+    p: &Progress,
+    report: &mut Report<'_>,
+) -> Result<()> {
+    let key = m.key();
+    let d = p.forwards;
+    // What the stopped run had done, and where this give-up is.
+    let (k, resume) = match p.reverting {
+        None => (p.done, None),
+        Some(k) => (k, Some(p)),
+    };
+    let ops_d = schema::render_migration(B, m, before, !d)?;
+    let ops_back = schema::render_migration(B, m, before, d)?;
+    let units_d = units(&ops_d);
+    let units_back = units(&ops_back);
+    let k = k.min(units_d.len());
+    let mut reversed: BTreeSet<usize> = units_d[..k].iter().map(Unit::op).collect();
+    let mut steps: Vec<&Unit> = Vec::new();
+    if let Some(cut) = units_d.get(k).map(Unit::op) {
+        // Settled with none of its steps done, the operation is untouched; otherwise it is
+        // completed first (its first remaining step perhaps already done).
+        let touched = reversed.contains(&cut) || !p.settled || p.reverting.is_some();
+        if touched {
+            steps.extend(units_d[k..].iter().take_while(|u| u.op() == cut));
+            reversed.insert(cut);
+        }
+    }
+    steps.extend(units_back.iter().filter(|u| reversed.contains(&u.op())));
+    report(Event::Reverting {
+        done: k,
+        total: units_d.len(),
+    });
+    let mark = Mark {
+        key: &key,
+        forwards: !d,
+        total: steps.len(),
+        reverting: Some(k),
+    };
+    // Its first step is the stopped run's step in doubt, unless that was refused.
+    let in_doubt = Progress {
+        forwards: d,
+        done: 0,
+        total: steps.len(),
+        reverting: Some(k),
+        settled: p.settled,
+    };
+    let resume = resume.or(if k < units_d.len() {
+        Some(&in_doubt)
+    } else {
+        None
+    });
+    run_units(s, m, &steps, &mark, resume, report).await?;
+    exec(&mut s.conn, &unmark(&key)).await
 }
 
 /// The error of a refused statement: what stayed applied, and how to go on.
 fn refused(
     m: &Migration,
-    units: &[Unit<'_>],
+    units: &[&Unit<'_>],
     at: usize,
     op: &Operation,
     sql: &str,
