@@ -1,7 +1,7 @@
 //! Runs killed at any moment on MariaDB, where DDL commits statement by statement: each
 //! kill is followed by the same command run again, which must end with the schema and the
 //! history of a run that was never interrupted (one kill in five is followed by the other
-//! direction instead: giving up on it). The kill moments are spread over the length
+//! direction instead: giving up on it; one in five by two runs at once). The kill moments are spread over the length
 //! of an uninterrupted run, measured first, so they land before, inside and between
 //! migrations; the counts of those that left a migration part-way are printed.
 
@@ -98,6 +98,13 @@ fn runs_killed_at_any_moment_are_continued_to_the_same_schema_and_history() {
             // Giving up instead: all the way back, then forwards.
             ok(&db, &["migrate", "tenants", "zero"]);
             assert_eq!(snapshot(&db), unapplied, "forwards kill {i}, given up");
+        }
+        if i % 5 == 2 {
+            // Two runs at once: the lock lets one continue it, the other finds it done.
+            let other = command(&db, &["migrate"]).spawn().unwrap();
+            ok(&db, &["migrate"]);
+            let other = other.wait_with_output().unwrap();
+            assert!(other.status.success(), "forwards kill {i}: {other:?}");
         }
         ok(&db, &["migrate"]);
         assert_eq!(snapshot(&db), applied, "forwards kill {i}");

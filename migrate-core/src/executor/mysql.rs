@@ -52,8 +52,9 @@ pub struct Progress {
     /// Steps in all.
     pub total: usize,
     /// Set when the run was undoing what a run the other way had done part-way (how many
-    /// steps that run had done): the steps are then those of [`give_up`].
-    pub reverting: Option<usize>,
+    /// steps that run had done, and whether the operation it stopped in is completed
+    /// first): the steps are then those of [`give_up`].
+    pub reverting: Option<(usize, bool)>,
     /// The step after `done` was refused, so it is known not to have run; otherwise the run
     /// stopped while it may have been running.
     pub settled: bool,
@@ -69,7 +70,7 @@ fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
 pub(super) async fn ensure_progress_table(conn: &mut AnyConnection) -> Result<()> {
     let q = |s: &str| schema::quote(B, s);
     let sql = format!(
-        "CREATE TABLE IF NOT EXISTS {} ({} varchar(255) NOT NULL, {} varchar(255) NOT NULL, {} varchar(9) NOT NULL, {} int NOT NULL, {} int NOT NULL, {} int NOT NULL, {} int NOT NULL, PRIMARY KEY ({}, {}))",
+        "CREATE TABLE IF NOT EXISTS {} ({} varchar(255) NOT NULL, {} varchar(255) NOT NULL, {} varchar(9) NOT NULL, {} int NOT NULL, {} int NOT NULL, {} int NOT NULL, {} int NOT NULL, {} int NOT NULL, PRIMARY KEY ({}, {}))",
         q(PROGRESS),
         q("app"),
         q("name"),
@@ -77,6 +78,7 @@ pub(super) async fn ensure_progress_table(conn: &mut AnyConnection) -> Result<()
         q("done"),
         q("total"),
         q("reverting"),
+        q("completing"),
         q("settled"),
         q("app"),
         q("name")
@@ -100,13 +102,14 @@ pub(super) async fn read_progress(
     }
     let q = |s: &str| schema::quote(B, s);
     let rows = sqlx::query(&format!(
-        "SELECT {}, {}, {}, CAST({} AS signed), CAST({} AS signed), CAST({} AS signed), CAST({} AS signed) FROM {}",
+        "SELECT {}, {}, {}, CAST({} AS signed), CAST({} AS signed), CAST({} AS signed), CAST({} AS signed), CAST({} AS signed) FROM {}",
         q("app"),
         q("name"),
         q("direction"),
         q("done"),
         q("total"),
         q("reverting"),
+        q("completing"),
         q("settled"),
         q(PROGRESS)
     ))
@@ -132,8 +135,10 @@ pub(super) async fn read_progress(
                 forwards: text(2)? == "forwards",
                 done: count(3)?,
                 total: count(4)?,
-                reverting: usize::try_from(number(5)?).ok(),
-                settled: number(6)? != 0,
+                reverting: usize::try_from(number(5)?)
+                    .ok()
+                    .map(|k| (k, number(6).unwrap_or(0) != 0)),
+                settled: number(7)? != 0,
             },
         );
     }
@@ -150,7 +155,7 @@ struct Mark<'k> {
     key: &'k MigrationKey,
     forwards: bool,
     total: usize,
-    reverting: Option<usize>,
+    reverting: Option<(usize, bool)>,
 }
 
 impl Mark<'_> {
@@ -162,14 +167,23 @@ impl Mark<'_> {
         } else {
             "backwards"
         };
-        let reverting = self.reverting.map_or(-1, |k| k as i64);
-        let columns = ["direction", "done", "total", "reverting", "settled"];
+        let (reverting, completing) = self
+            .reverting
+            .map_or((-1, 0), |(k, c)| (k as i64, i64::from(c)));
+        let columns = [
+            "direction",
+            "done",
+            "total",
+            "reverting",
+            "completing",
+            "settled",
+        ];
         let updates: Vec<String> = columns
             .iter()
             .map(|c| format!("{} = VALUES({})", q(c), q(c)))
             .collect();
         format!(
-            "INSERT INTO {} ({}, {}, {}, {}, {}, {}, {}) VALUES ({}, {}, {}, {done}, {}, {reverting}, 0) ON DUPLICATE KEY UPDATE {}",
+            "INSERT INTO {} ({}, {}, {}, {}, {}, {}, {}, {}) VALUES ({}, {}, {}, {done}, {}, {reverting}, {completing}, 0) ON DUPLICATE KEY UPDATE {}",
             q(PROGRESS),
             q("app"),
             q("name"),
@@ -178,6 +192,7 @@ impl Mark<'_> {
             q(columns[2]),
             q(columns[3]),
             q(columns[4]),
+            q(columns[5]),
             string(&self.key.app),
             string(&self.key.name),
             string(direction),
@@ -390,26 +405,28 @@ pub(super) async fn give_up(
 ) -> Result<()> {
     let key = m.key();
     let d = p.forwards;
-    // What the stopped run had done, and where this give-up is.
-    let (k, resume) = match p.reverting {
-        None => (p.done, None),
-        Some(k) => (k, Some(p)),
-    };
     let ops_d = schema::render_migration(B, m, before, !d)?;
-    let ops_back = schema::render_migration(B, m, before, d)?;
     let units_d = units(&ops_d);
+    // What the stopped run had done, whether the operation it stopped in is completed first
+    // (when a step of it was done, or perhaps running: not when it was refused at its first
+    // step), and where this give-up is.
+    let (k, completing, resume) = match p.reverting {
+        Some((k, completing)) => (k, completing, Some(p)),
+        None => {
+            let k = p.done.min(units_d.len());
+            let completing = k < units_d.len()
+                && (!p.settled || (k > 0 && units_d[k - 1].op() == units_d[k].op()));
+            (k, completing, None)
+        }
+    };
+    let ops_back = schema::render_migration(B, m, before, d)?;
     let units_back = units(&ops_back);
     let k = k.min(units_d.len());
     let mut reversed: BTreeSet<usize> = units_d[..k].iter().map(Unit::op).collect();
     let mut steps: Vec<&Unit> = Vec::new();
-    if let Some(cut) = units_d.get(k).map(Unit::op) {
-        // Settled with none of its steps done, the operation is untouched; otherwise it is
-        // completed first (its first remaining step perhaps already done).
-        let touched = reversed.contains(&cut) || !p.settled || p.reverting.is_some();
-        if touched {
-            steps.extend(units_d[k..].iter().take_while(|u| u.op() == cut));
-            reversed.insert(cut);
-        }
+    if let (true, Some(cut)) = (completing, units_d.get(k).map(Unit::op)) {
+        steps.extend(units_d[k..].iter().take_while(|u| u.op() == cut));
+        reversed.insert(cut);
     }
     steps.extend(units_back.iter().filter(|u| reversed.contains(&u.op())));
     report(Event::Reverting {
@@ -420,21 +437,17 @@ pub(super) async fn give_up(
         key: &key,
         forwards: !d,
         total: steps.len(),
-        reverting: Some(k),
+        reverting: Some((k, completing)),
     };
     // Its first step is the stopped run's step in doubt, unless that was refused.
     let in_doubt = Progress {
         forwards: d,
         done: 0,
         total: steps.len(),
-        reverting: Some(k),
+        reverting: Some((k, completing)),
         settled: p.settled,
     };
-    let resume = resume.or(if k < units_d.len() {
-        Some(&in_doubt)
-    } else {
-        None
-    });
+    let resume = resume.or(completing.then_some(&in_doubt));
     run_units(s, m, &steps, &mark, resume, report).await?;
     exec(&mut s.conn, &unmark(&key)).await
 }
