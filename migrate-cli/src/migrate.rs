@@ -240,8 +240,11 @@ pub fn migrate(
     Ok(ExitCode::SUCCESS)
 }
 
-/// "3 of 5 steps applied" / "2 of 4 steps unapplied".
+/// "3 of 5 steps applied" / "2 of 4 steps unapplied" / "being taken back: 1 of 3 steps".
 fn partial_note(p: &Progress) -> String {
+    if p.reverting.is_some() {
+        return format!("being taken back: {} of {} steps done", p.done, p.total);
+    }
     let how = if p.forwards { "applied" } else { "unapplied" };
     format!("{} of {} steps {how}", p.done, p.total)
 }

@@ -34,9 +34,19 @@ fn ok(db: &TestDb, args: &[&str]) -> Output {
     out
 }
 
-/// The schema and the history rows.
+fn has_table(db: &TestDb, table: &str) -> bool {
+    !db.rows(&format!(
+        "SELECT 'yes' FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{table}'"
+    ))
+    .is_empty()
+}
+
+/// The schema and the history rows (none before the history table exists).
 fn snapshot(db: &TestDb) -> (Schema, Vec<Vec<String>>) {
     let q = |s: &str| migrate_core::schema::quote(db.backend, s);
+    if !has_table(db, migrate_core::recorder::TABLE) {
+        return (db.introspect(), Vec::new());
+    }
     let history = db.rows(&format!(
         "SELECT {}, {} FROM {} ORDER BY 1, 2",
         q("app"),
@@ -47,11 +57,7 @@ fn snapshot(db: &TestDb) -> (Schema, Vec<Vec<String>>) {
 }
 
 fn partial_rows(db: &TestDb) -> usize {
-    let exists = db.rows(&format!(
-        "SELECT 'yes' FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{}'",
-        migrate_core::recorder::PROGRESS_TABLE
-    ));
-    if exists.is_empty() {
+    if !has_table(db, migrate_core::recorder::PROGRESS_TABLE) {
         return 0;
     }
     db.rows(&format!(
@@ -132,9 +138,29 @@ fn runs_killed_at_any_moment_are_continued_to_the_same_schema_and_history() {
         ok(&db, &["migrate"]);
         assert_eq!(snapshot(&db), applied, "backwards kill {i}, then forwards");
     }
+    // Killed twice: forwards, then while giving up on that (going back to zero).
+    let mut partial_give_ups = 0;
+    for i in 0..KILLS / 2 {
+        let db = TestDb::create(Backend::Mysql, "shop_kill_give_up").unwrap();
+        kill_after(&db, &["migrate"], moment(2 * i, forwards_span));
+        let partial = partial_rows(&db) > 0;
+        kill_after(
+            &db,
+            &["migrate", "tenants", "zero"],
+            moment(KILLS - 1 - 2 * i, backwards_span),
+        );
+        partial_give_ups += usize::from(partial && partial_rows(&db) > 0);
+        ok(&db, &["migrate", "tenants", "zero"]);
+        assert_eq!(snapshot(&db), unapplied, "give-up kill {i}");
+        ok(&db, &["migrate"]);
+        assert_eq!(snapshot(&db), applied, "give-up kill {i}, then forwards");
+    }
     eprintln!(
         "{KILLS} forwards kills over {forwards_span:?}: {partial_forwards} left a migration part-way; \
-         {KILLS} backwards kills over {backwards_span:?}: {partial_backwards} did; every rerun completed"
+         {KILLS} backwards kills over {backwards_span:?}: {partial_backwards} did; \
+         {} kills of a run going back from a forwards kill: {partial_give_ups} left one part-way; \
+         every rerun completed",
+        KILLS / 2
     );
     // The moments are meant to land inside migrations too; if none did, the test proved
     // nothing about resuming.

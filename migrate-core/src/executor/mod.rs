@@ -349,12 +349,14 @@ impl Executor {
                     apply(loader.get(k).expect("in the graph"), &mut before)?;
                 }
             }
+            // A give-up goes against the stopped run (its own row says its direction).
+            let forwards = p.forwards == p.reverting.is_some();
             let step = Step {
                 key: key.clone(),
-                direction: if p.forwards {
-                    Direction::Backwards
-                } else {
+                direction: if forwards {
                     Direction::Forwards
+                } else {
+                    Direction::Backwards
                 },
             };
             report(Event::Started(&step));

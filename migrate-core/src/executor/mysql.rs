@@ -404,7 +404,8 @@ pub(super) async fn give_up(
     report: &mut Report<'_>,
 ) -> Result<()> {
     let key = m.key();
-    let d = p.forwards;
+    // The direction of the stopped run (a give-up's own row goes the other way).
+    let d = p.forwards != p.reverting.is_some();
     let ops_d = schema::render_migration(B, m, before, !d)?;
     let units_d = units(&ops_d);
     // What the stopped run had done, whether the operation it stopped in is completed first
