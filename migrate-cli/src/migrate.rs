@@ -5,6 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use migrate_core::checksum;
 use migrate_core::drift;
 use migrate_core::executor::{backend_of, check_history, Event, PlanStates, Progress};
 use migrate_core::loader::Loader;
@@ -28,9 +29,14 @@ pub struct MigrateArgs {
     /// Record the migrations as applied (or unapplied) without running their SQL.
     #[arg(long)]
     fake: bool,
-    /// Exit with status 1 when there are unapplied migrations; change nothing.
+    /// Exit with status 1 when there are unapplied migrations, applied ones whose files
+    /// changed or are gone, or ones stopped part-way; change nothing.
     #[arg(long)]
     check: bool,
+    /// Accept that applied migration APP NAME changed since it was applied, once the
+    /// database matches its file: its new checksum is recorded (repeatable).
+    #[arg(long, num_args = 2, value_names = ["APP", "NAME"], action = clap::ArgAction::Append)]
+    accept_changed: Vec<String>,
     /// Delete history rows of migrations that a squashed migration replaces and whose
     /// files are gone.
     #[arg(long)]
@@ -113,8 +119,10 @@ pub fn migrate(
     let url = args.connect.url();
     let mut executor = args.connect.connect(&rt)?;
     let backend = executor.backend();
-    let recorded = rt.block_on(executor.applied(&mut waiting_notice(&url)))?;
+    let history = rt.block_on(executor.history(&mut waiting_notice(&url)))?;
+    let recorded: BTreeSet<MigrationKey> = history.keys().cloned().collect();
     let loader = load_against(project, &recorded)?;
+    let verification = checksum::verify(&loader, &history);
     if args.prune {
         let pruned = rt.block_on(executor.prune(&loader, &files))?;
         if pruned.is_empty() {
@@ -131,6 +139,7 @@ pub fn migrate(
         check_history(&loader, &applied)?;
         let steps = planner::plan(loader.graph(), &applied, &target)?;
         let partial = rt.block_on(executor.partial())?;
+        write_verification(out, &verification)?;
         if args.check {
             let pending = steps.iter().any(|s| s.direction == Direction::Forwards);
             if pending {
@@ -145,7 +154,7 @@ pub fn migrate(
                     writeln!(out, "  {key} ({})", partial_note(p))?;
                 }
             }
-            if pending || !partial.is_empty() {
+            if pending || !partial.is_empty() || !verification.is_clean() {
                 return Ok(ExitCode::from(EXIT_ERROR));
             }
             return Ok(ExitCode::SUCCESS);
@@ -184,6 +193,26 @@ pub fn migrate(
             }
         }
         return Ok(ExitCode::SUCCESS);
+    }
+    let mut accepted = Vec::new();
+    for pair in args.accept_changed.chunks(2) {
+        let key = planner::find(loader.graph(), &pair[0], &pair[1])?;
+        if !recorded.contains(&key) {
+            anyhow::bail!(
+                "--accept-changed {key}: it is not applied, so nothing was recorded of it"
+            );
+        }
+        accepted.push(key);
+    }
+    executor.accept_changed(accepted);
+    if !verification.missing.is_empty() {
+        write_verification(
+            out,
+            &checksum::Verification {
+                missing: verification.missing.clone(),
+                ..Default::default()
+            },
+        )?;
     }
     writeln!(out, "Operations to perform on {}:", shown(&url))?;
     match &target {
@@ -240,6 +269,26 @@ pub fn migrate(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Applied migrations whose files changed or are gone, if any.
+fn write_verification(out: &mut dyn Write, v: &checksum::Verification) -> std::io::Result<()> {
+    if !v.changed.is_empty() {
+        writeln!(
+            out,
+            "Applied migrations that changed since they were applied:"
+        )?;
+        for c in &v.changed {
+            writeln!(out, "  {}: {}", c.key, c.differences.join("; "))?;
+        }
+    }
+    if !v.missing.is_empty() {
+        writeln!(out, "Applied migrations whose files are gone:")?;
+        for key in &v.missing {
+            writeln!(out, "  {key}")?;
+        }
+    }
+    Ok(())
+}
+
 /// "3 of 5 steps applied" / "2 of 4 steps unapplied" / "being taken back: 1 of 3 steps".
 fn partial_note(p: &Progress) -> String {
     if p.reverting.is_some() {
@@ -274,16 +323,26 @@ pub fn showmigrations(
     let rt = runtime()?;
     let mut executor = args.connect.connect(&rt)?;
     let url = args.connect.url();
-    let recorded: BTreeSet<MigrationKey> =
-        rt.block_on(executor.applied(&mut waiting_notice(&url)))?;
+    let history = rt.block_on(executor.history(&mut waiting_notice(&url)))?;
+    let recorded: BTreeSet<MigrationKey> = history.keys().cloned().collect();
     let partial = rt.block_on(executor.partial())?;
     let loader = load_against(project, &recorded)?;
+    let verification = checksum::verify(&loader, &history);
     let applied = loader.effective_applied(&recorded);
     let order = loader.graph().topological_order();
-    // `[X]` applied, `[ ]` not, `[~]` stopped part-way (with how far it got).
+    // `[X]` applied, `[ ]` not, `[~]` stopped part-way (with how far it got); an applied
+    // migration whose file changed since says so.
     let mark = |key: &MigrationKey| match partial.get(key) {
         Some(p) => ("[~]", format!(" ({})", partial_note(p))),
-        None if applied.contains(key) => ("[X]", String::new()),
+        None if applied.contains(key) => {
+            match verification.changed.iter().find(|c| c.key == *key) {
+                Some(c) => (
+                    "[X]",
+                    format!(" (changed since applied: {})", c.differences.join("; ")),
+                ),
+                None => ("[X]", String::new()),
+            }
+        }
         None => ("[ ]", String::new()),
     };
     if args.plan {
@@ -317,6 +376,15 @@ pub fn showmigrations(
             let (mark, note) = mark(key);
             writeln!(out, " {mark} {}{note}", key.name)?;
         }
+    }
+    if !verification.missing.is_empty() {
+        write_verification(
+            out,
+            &checksum::Verification {
+                missing: verification.missing,
+                ..Default::default()
+            },
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -158,6 +158,9 @@ pub enum Error {
     #[error("another migrate run holds the migration lock; try again when it has finished")]
     Locked,
 
+    #[error("applied migrations changed since they were applied:\n  {}\nmigrate does not run while an applied migration differs from its file: restore the file as it was applied; or, once the database matches the file (through a new migration, or by hand), record the file's checksum with `migrate --accept-changed APP NAME`", changed.join("\n  "))]
+    ChangedMigrations { changed: Vec<String> },
+
     #[error("unsupported database URL {url}; use sqlite://, postgres:// or mysql://")]
     UnsupportedUrl { url: String },
 

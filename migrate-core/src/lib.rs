@@ -7,6 +7,7 @@
 extern crate self as migrate_core;
 
 pub mod autodetector;
+pub mod checksum;
 pub mod drift;
 pub mod error;
 pub mod executor;
@@ -26,6 +27,7 @@ pub mod prelude {
     };
     pub use crate::migration::Migration;
     pub use crate::operations::*;
+    pub use crate::run_rust;
     pub use crate::state::{Constraint, Field, Index};
 }
 pub mod model;
@@ -43,6 +45,20 @@ pub mod state;
 pub mod writer;
 
 pub use error::{Error, Result};
+
+/// `run_rust!(forward)` or `run_rust!(forward, reverse)`: a `RunRust` operation that also
+/// records the functions' names, which the migration's checksum includes.
+#[macro_export]
+macro_rules! run_rust {
+    ($forward:path) => {
+        $crate::operations::RunRust::new($forward).identity(stringify!($forward))
+    };
+    ($forward:path, $reverse:path) => {
+        $crate::operations::RunRust::new($forward)
+            .reverse($reverse)
+            .identity(concat!(stringify!($forward), ", ", stringify!($reverse)))
+    };
+}
 pub use fields::{ColumnType, FieldType, OnDelete, Value};
 pub use migration::{Migration, MigrationKey};
 pub use model::{ForeignKey, ManyToMany, Model, ModelDef, OneToOne};

@@ -1,7 +1,9 @@
-//! The history table, like `django_migrations`: one row `(app, name, applied_at)` per
-//! applied migration, created by the first run that records one.
+//! The history table, like `django_migrations`: one row `(app, name, applied_at, checksum)`
+//! per applied migration, created by the first run that records one. A table from before
+//! the `checksum` column gets it from the next `migrate` (`ensure_table`); its rows are
+//! given their files' checksums then (`Executor::migrate`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{AnyConnection, Row};
 
@@ -29,12 +31,35 @@ fn placeholders(backend: Backend) -> (&'static str, &'static str) {
     }
 }
 
+/// Creates the history table, or adds the `checksum` column to one from before it.
 pub async fn ensure_table(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
     sqlx::raw_sql(&schema::history_table(backend))
         .execute(&mut *conn)
         .await
         .map_err(db("creating the history table"))?;
+    if !has_checksum_column(conn, backend).await? {
+        let added = sqlx::raw_sql(&schema::history_checksum_column(backend))
+            .execute(&mut *conn)
+            .await;
+        // A concurrent run may have added it first.
+        if added.is_err() && !has_checksum_column(conn, backend).await? {
+            added.map_err(db("adding the checksum column to the history table"))?;
+        }
+    }
     Ok(())
+}
+
+async fn has_checksum_column(conn: &mut AnyConnection, backend: Backend) -> Result<bool> {
+    let sql = match backend {
+        Backend::Sqlite => format!("SELECT 1 FROM pragma_table_info('{TABLE}') WHERE name = 'checksum'"),
+        Backend::Postgres => format!("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{TABLE}' AND column_name = 'checksum'"),
+        Backend::Mysql => format!("SELECT 1 FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '{TABLE}' AND column_name = 'checksum'"),
+    };
+    let rows = sqlx::query(&sql)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db("looking for the history table's checksum column"))?;
+    Ok(!rows.is_empty())
 }
 
 /// Whether the history table exists. Only a run that records creates it, as in Django: a
@@ -50,6 +75,74 @@ async fn has_table(conn: &mut AnyConnection, backend: Backend) -> Result<bool> {
         .await
         .map_err(db("looking for the history table"))?;
     Ok(!rows.is_empty())
+}
+
+/// The recorded migrations with their checksums (`None` for rows from before checksums
+/// were kept): none when the history table does not exist yet.
+pub async fn history(
+    conn: &mut AnyConnection,
+    backend: Backend,
+) -> Result<BTreeMap<MigrationKey, Option<String>>> {
+    if !has_table(conn, backend).await? {
+        return Ok(BTreeMap::new());
+    }
+    if !has_checksum_column(conn, backend).await? {
+        return Ok(applied(conn, backend)
+            .await?
+            .into_iter()
+            .map(|k| (k, None))
+            .collect());
+    }
+    let q = |s: &str| schema::quote(backend, s);
+    let rows = sqlx::query(&format!(
+        "SELECT {}, {}, {} FROM {}",
+        q("app"),
+        q("name"),
+        q("checksum"),
+        q(TABLE)
+    ))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db("reading the history table"))?;
+    rows.iter()
+        .map(|r| {
+            let app: String = r.try_get(0).map_err(db("reading the history table"))?;
+            let name: String = r.try_get(1).map_err(db("reading the history table"))?;
+            let checksum: Option<String> = r
+                .try_get::<Option<String>, _>(2)
+                .or_else(|_| {
+                    r.try_get::<Option<Vec<u8>>, _>(2)
+                        .map(|b| b.map(|b| String::from_utf8_lossy(&b).into_owned()))
+                })
+                .map_err(db("reading the history table"))?;
+            Ok((MigrationKey::new(app, name), checksum))
+        })
+        .collect()
+}
+
+/// Sets the checksum of `key`'s row.
+pub async fn set_checksum(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    key: &MigrationKey,
+    checksum: &str,
+) -> Result<()> {
+    let q = |s: &str| schema::quote(backend, s);
+    let s = |v: &str| schema::literal(backend, &crate::Value::Str(v.to_owned().into()));
+    sqlx::raw_sql(&format!(
+        "UPDATE {} SET {} = {} WHERE {} = {} AND {} = {}",
+        q(TABLE),
+        q("checksum"),
+        s(checksum),
+        q("app"),
+        s(&key.app),
+        q("name"),
+        s(&key.name)
+    ))
+    .execute(&mut *conn)
+    .await
+    .map_err(db("recording a checksum"))?;
+    Ok(())
 }
 
 /// The recorded migrations: none when the history table does not exist yet.
@@ -97,8 +190,13 @@ pub async fn is_applied(
     Ok(!rows.is_empty())
 }
 
-pub async fn record(conn: &mut AnyConnection, backend: Backend, key: &MigrationKey) -> Result<()> {
-    sqlx::raw_sql(&schema::history_row(backend, &key.app, &key.name))
+pub async fn record(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    key: &MigrationKey,
+    checksum: Option<&str>,
+) -> Result<()> {
+    sqlx::raw_sql(&schema::history_row(backend, &key.app, &key.name, checksum))
         .execute(&mut *conn)
         .await
         .map_err(db("recording a migration"))?;

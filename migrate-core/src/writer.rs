@@ -58,13 +58,50 @@ pub fn migration_file(m: &Migration) -> Result<String> {
     Ok(out)
 }
 
+/// A migration in canonical form, for its checksum: the header (initial, atomicity,
+/// dependencies, replacements) and each operation as the writer would write it, on one line
+/// each, so that formatting, comments and argument layout do not count. A `RunRust` is its
+/// declared identity and flags.
+pub(crate) fn canonical(m: &Migration) -> (String, Vec<String>) {
+    let mut header = call("Migration", []);
+    if m.initial {
+        header = header.method("initial", []);
+    }
+    if !m.atomic {
+        header = header.method("non_atomic", []);
+    }
+    for (method, keys) in [
+        ("depends_on", &m.dependencies),
+        ("run_before", &m.run_before),
+        ("replaces", &m.replaces),
+    ] {
+        for d in keys {
+            header = header.method(method, [lit(&d.app), lit(&d.name)]);
+        }
+    }
+    let ops = m
+        .operations
+        .iter()
+        .map(|op| match op {
+            Operation::RunRust(r) => format!(
+                "RunRust({:?}, reversible: {}, elidable: {})",
+                r.identity.unwrap_or("unnamed"),
+                r.reverse.is_some(),
+                r.elidable
+            ),
+            op => operation(op, m).map_or_else(|e| e.to_string(), |d| d.flat_string()),
+        })
+        .collect();
+    (header.flat_string(), ops)
+}
+
 /// An empty migration to fill in by hand: a `RunRust` with a forward and a reverse
 /// function, ready for a data migration (`makemigrations --empty`).
 pub fn data_migration_template(m: &Migration) -> Result<String> {
     let empty = migration_file(m)?;
     let with_op = empty.replace(
         ".operations([])",
-        ".operations([RunRust::new(forwards).reverse(backwards).into()])",
+        ".operations([run_rust!(forwards, backwards).into()])",
     );
     Ok(with_op
         + r#"

@@ -133,6 +133,8 @@ pub struct Executor {
     group: sqlite::Group,
     /// On MySQL, the migrations that a stopped run left part-way, read under the lock.
     progress: BTreeMap<MigrationKey, Progress>,
+    /// Applied migrations whose changed files the next run accepts.
+    accepted: BTreeSet<MigrationKey>,
 }
 
 impl std::fmt::Debug for Executor {
@@ -178,6 +180,7 @@ impl Executor {
             url: url.to_owned(),
             group: sqlite::Group::default(),
             progress: BTreeMap::new(),
+            accepted: BTreeSet::new(),
         })
     }
 
@@ -255,7 +258,9 @@ impl Executor {
         ahead: &RefCell<Option<Prerender<'l>>>,
         report: &mut dyn FnMut(Event<'_>),
     ) -> Result<Vec<Step>> {
-        let recorded = self.applied_locked().await?;
+        let history = recorder::history(&mut self.session.conn, self.session.backend).await?;
+        self.check_checksums(loader, &history).await?;
+        let recorded: BTreeSet<MigrationKey> = history.into_keys().collect();
         let applied = loader.effective_applied(&recorded);
         check_history(loader, &applied)?;
         let backend = self.session.backend;
@@ -311,6 +316,63 @@ impl Executor {
         committed?;
         self.check_replacements(loader).await?;
         Ok(steps)
+    }
+
+    /// Refuses to go on while an applied migration's file differs from what was applied
+    /// (unless accepted with [`Executor::accept_changed`]); records the checksums of the
+    /// accepted ones and of rows from before checksums were kept (upgrading the history
+    /// table first).
+    async fn check_checksums(
+        &mut self,
+        loader: &Loader,
+        history: &BTreeMap<MigrationKey, Option<String>>,
+    ) -> Result<()> {
+        let verification = crate::checksum::verify(loader, history);
+        let refused: Vec<String> = verification
+            .changed
+            .iter()
+            .filter(|c| !self.accepted.contains(&c.key))
+            .map(|c| format!("{}: {}", c.key, c.differences.join("; ")))
+            .collect();
+        if !refused.is_empty() {
+            return Err(Error::ChangedMigrations { changed: refused });
+        }
+        let to_record: Vec<&MigrationKey> = verification
+            .unverified
+            .iter()
+            .chain(self.accepted.iter().filter(|k| history.contains_key(*k)))
+            .collect();
+        if to_record.is_empty() {
+            return Ok(());
+        }
+        let (conn, backend) = (&mut self.session.conn, self.session.backend);
+        recorder::ensure_table(conn, backend).await?;
+        for key in to_record {
+            if let Some(m) = loader.get(key) {
+                recorder::set_checksum(conn, backend, key, &crate::checksum::checksum(m)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The applied migrations whose files changed since and that the next `migrate` may
+    /// run past: their checksums are recorded anew (`migrate --accept-changed`).
+    pub fn accept_changed(&mut self, keys: impl IntoIterator<Item = MigrationKey>) {
+        self.accepted.extend(keys);
+    }
+
+    /// The recorded migrations with their checksums, read under the lock (`report` hears if
+    /// it has to wait).
+    pub async fn history(
+        &mut self,
+        report: &mut dyn FnMut(Event<'_>),
+    ) -> Result<BTreeMap<MigrationKey, Option<String>>> {
+        self.lock(report).await?;
+        let history = recorder::history(&mut self.session.conn, self.session.backend).await;
+        let unlocked = self.unlock().await;
+        let history = history?;
+        unlocked?;
+        Ok(history)
     }
 
     /// On MySQL, before the plan runs: takes each migration that a run left part-way and
@@ -374,7 +436,14 @@ impl Executor {
         let recorded = self.applied_locked().await?;
         for (squashed, replaced) in loader.replacements() {
             if !recorded.contains(squashed) && replaced.iter().all(|r| recorded.contains(r)) {
-                recorder::record(&mut self.session.conn, self.session.backend, squashed).await?;
+                let checksum = loader.get(squashed).map(crate::checksum::checksum);
+                recorder::record(
+                    &mut self.session.conn,
+                    self.session.backend,
+                    squashed,
+                    checksum.as_deref(),
+                )
+                .await?;
             }
         }
         Ok(())

@@ -35,9 +35,10 @@ impl Session {
     /// that a run stays linear in migrations. `queue` puts the new rows in front of the next
     /// SQL sent instead of sending them now.
     pub async fn record(&mut self, m: &Migration, forwards: bool, queue: bool) -> Result<()> {
-        for k in std::iter::once(&m.key()).chain(&m.replaces) {
-            if self.is_recorded(k).await? != forwards {
-                self.set_recorded(k, forwards, queue).await?;
+        for (k, checksum) in history_keys(m) {
+            if self.is_recorded(&k).await? != forwards {
+                self.set_recorded(&k, checksum.as_deref(), forwards, queue)
+                    .await?;
             }
         }
         Ok(())
@@ -54,16 +55,16 @@ impl Session {
     ) -> Result<()> {
         let mut script = String::from("START TRANSACTION;\n");
         let mut changed = Vec::new();
-        for k in std::iter::once(&m.key()).chain(&m.replaces) {
-            if self.is_recorded(k).await? != forwards {
+        for (k, checksum) in history_keys(m) {
+            if self.is_recorded(&k).await? != forwards {
                 let sql = if forwards {
-                    schema::history_row(self.backend, &k.app, &k.name)
+                    schema::history_row(self.backend, &k.app, &k.name, checksum.as_deref())
                 } else {
                     schema::history_delete(self.backend, &k.app, &k.name)
                 };
                 script.push_str(&sql);
                 script.push_str(";\n");
-                changed.push(k.clone());
+                changed.push(k);
             }
         }
         script.push_str(tail);
@@ -96,15 +97,16 @@ impl Session {
     async fn set_recorded(
         &mut self,
         key: &MigrationKey,
+        checksum: Option<&str>,
         recorded: bool,
         queue: bool,
     ) -> Result<()> {
         if recorded && queue {
             self.queued
-                .push(schema::history_row(self.backend, &key.app, &key.name).into());
+                .push(schema::history_row(self.backend, &key.app, &key.name, checksum).into());
         } else if recorded {
             self.send_queued().await?;
-            recorder::record(&mut self.conn, self.backend, key).await?;
+            recorder::record(&mut self.conn, self.backend, key, checksum).await?;
         } else {
             self.send_queued().await?;
             recorder::unrecord(&mut self.conn, self.backend, key).await?;
@@ -282,4 +284,13 @@ impl Session {
                 source,
             })
     }
+}
+
+/// The history rows that applying `m` writes: its own, with its checksum, and those of the
+/// migrations a squash replaces, without one (a replaced migration applied on its own keeps
+/// the row, and checksum, it has; the next `migrate` gives the others their files').
+fn history_keys(m: &Migration) -> Vec<(MigrationKey, Option<String>)> {
+    std::iter::once((m.key(), Some(crate::checksum::checksum(m))))
+        .chain(m.replaces.iter().map(|k| (k.clone(), None)))
+        .collect()
 }

@@ -118,6 +118,9 @@ pub struct RunRust {
     pub forward: RustFn,
     pub reverse: Option<RustFn>,
     pub elidable: bool,
+    /// The functions as the migration file names them (`run_rust!` fills it in): what the
+    /// migration's checksum knows of this operation besides its flags.
+    pub identity: Option<&'static str>,
 }
 
 impl RunRust {
@@ -126,7 +129,14 @@ impl RunRust {
             forward,
             reverse: None,
             elidable: false,
+            identity: None,
         }
+    }
+
+    /// Names the functions, for the migration's checksum (`run_rust!` does it).
+    pub fn identity(mut self, identity: &'static str) -> Self {
+        self.identity = Some(identity);
+        self
     }
 
     pub fn reverse(mut self, reverse: RustFn) -> Self {

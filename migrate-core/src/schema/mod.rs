@@ -368,7 +368,7 @@ pub fn type_name(backend: Backend, ty: ColumnType) -> String {
     }
 }
 
-/// The history table, created if missing: `(id, app, name, applied_at)`.
+/// The history table, created if missing: `(id, app, name, applied_at, checksum)`.
 pub fn history_table(backend: Backend) -> String {
     let column = |n: &str, ty: ColumnType, auto_increment: bool| Column {
         name: n.to_owned(),
@@ -386,6 +386,7 @@ pub fn history_table(backend: Backend) -> String {
             column("app", ColumnType::Varchar(255), false),
             column("name", ColumnType::Varchar(255), false),
             column("applied_at", ColumnType::TimestampTz, false),
+            checksum_column(),
         ],
         primary_key: vec!["id".into()],
         foreign_keys: Vec::new(),
@@ -400,16 +401,36 @@ pub fn history_table(backend: Backend) -> String {
     )
 }
 
-/// The history row of `app.migration`, values written out, so that it can go in a
-/// script with other statements.
-pub fn history_row(backend: Backend, app: &str, migration: &str) -> String {
+/// The history table's `checksum` column (added to tables from before it by
+/// [`history_checksum_column`]).
+fn checksum_column() -> Column {
+    Column {
+        name: "checksum".to_owned(),
+        ty: ColumnType::Text,
+        nullable: true,
+        default: None,
+        auto_increment: false,
+    }
+}
+
+/// Adds the `checksum` column to a history table from before it.
+pub fn history_checksum_column(backend: Backend) -> String {
+    let def = sql::column_def(backend, &checksum_column(), KeyRole::None, None);
+    sql::add_column(backend, crate::recorder::TABLE, &def)
+}
+
+/// The history row of `app.migration` (with its checksum, when known), values written out,
+/// so that it can go in a script with other statements.
+pub fn history_row(backend: Backend, app: &str, migration: &str, checksum: Option<&str>) -> String {
     let q = |s: &str| quote(backend, s);
+    let checksum = checksum.map_or_else(|| "NULL".to_owned(), |c| sql::string(backend, c));
     format!(
-        "INSERT INTO {} ({}, {}, {}) VALUES ({}, {}, CURRENT_TIMESTAMP)",
+        "INSERT INTO {} ({}, {}, {}, {}) VALUES ({}, {}, CURRENT_TIMESTAMP, {checksum})",
         q(crate::recorder::TABLE),
         q("app"),
         q("name"),
         q("applied_at"),
+        q("checksum"),
         sql::string(backend, app),
         sql::string(backend, migration)
     )

@@ -55,6 +55,13 @@ impl Doc {
     }
 
     /// The one-line form.
+    /// The whole document on one line.
+    pub fn flat_string(&self) -> String {
+        let mut out = String::new();
+        self.flat(&mut out);
+        out
+    }
+
     fn flat(&self, out: &mut String) {
         match self {
             Doc::Atom(s) => out.push_str(s),
