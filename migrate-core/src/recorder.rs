@@ -55,10 +55,19 @@ async fn has_checksum_column(conn: &mut AnyConnection, backend: Backend) -> Resu
         Backend::Postgres => format!("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{TABLE}' AND column_name = 'checksum'"),
         Backend::Mysql => format!("SELECT 1 FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '{TABLE}' AND column_name = 'checksum'"),
     };
-    let rows = sqlx::query(&sql)
+    any_row(
+        conn,
+        &sql,
+        "looking for the history table's checksum column",
+    )
+    .await
+}
+
+async fn any_row(conn: &mut AnyConnection, sql: &str, context: &str) -> Result<bool> {
+    let rows = sqlx::query(sql)
         .fetch_all(&mut *conn)
         .await
-        .map_err(db("looking for the history table's checksum column"))?;
+        .map_err(db(context))?;
     Ok(!rows.is_empty())
 }
 
@@ -70,11 +79,7 @@ async fn has_table(conn: &mut AnyConnection, backend: Backend) -> Result<bool> {
         Backend::Postgres => format!("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{TABLE}'"),
         Backend::Mysql => format!("SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{TABLE}'"),
     };
-    let rows = sqlx::query(&sql)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db("looking for the history table"))?;
-    Ok(!rows.is_empty())
+    any_row(conn, &sql, "looking for the history table").await
 }
 
 /// The recorded migrations with their checksums (`None` for rows from before checksums

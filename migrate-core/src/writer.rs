@@ -26,22 +26,7 @@ pub fn module_name(migration_name: &str) -> String {
 pub fn migration_file(m: &Migration) -> Result<String> {
     let app = &*m.app;
     let name = &*m.name;
-    let mut chain = call("Migration::new", [lit(app), lit(name)]);
-    if m.initial {
-        chain = chain.method("initial", []);
-    }
-    if !m.atomic {
-        chain = chain.method("non_atomic", []);
-    }
-    for (method, keys) in [
-        ("depends_on", &m.dependencies),
-        ("run_before", &m.run_before),
-        ("replaces", &m.replaces),
-    ] {
-        for d in keys {
-            chain = chain.method(method, [lit(&d.app), lit(&d.name)]);
-        }
-    }
+    let chain = header(call("Migration::new", [lit(app), lit(name)]), m);
     let ops = m
         .operations
         .iter()
@@ -58,17 +43,13 @@ pub fn migration_file(m: &Migration) -> Result<String> {
     Ok(out)
 }
 
-/// A migration in canonical form, for its checksum: the header (initial, atomicity,
-/// dependencies, replacements) and each operation as the writer would write it, on one line
-/// each, so that formatting, comments and argument layout do not count. A `RunRust` is its
-/// declared identity and flags.
-pub(crate) fn canonical(m: &Migration) -> (String, Vec<String>) {
-    let mut header = call("Migration", []);
+/// `chain` with the migration's header calls: initial, atomicity, dependencies, replacements.
+fn header(mut chain: Doc, m: &Migration) -> Doc {
     if m.initial {
-        header = header.method("initial", []);
+        chain = chain.method("initial", []);
     }
     if !m.atomic {
-        header = header.method("non_atomic", []);
+        chain = chain.method("non_atomic", []);
     }
     for (method, keys) in [
         ("depends_on", &m.dependencies),
@@ -76,9 +57,18 @@ pub(crate) fn canonical(m: &Migration) -> (String, Vec<String>) {
         ("replaces", &m.replaces),
     ] {
         for d in keys {
-            header = header.method(method, [lit(&d.app), lit(&d.name)]);
+            chain = chain.method(method, [lit(&d.app), lit(&d.name)]);
         }
     }
+    chain
+}
+
+/// A migration in canonical form, for its checksum: the header (initial, atomicity,
+/// dependencies, replacements) and each operation as the writer would write it, on one line
+/// each, so that formatting, comments and argument layout do not count. A `RunRust` is its
+/// declared identity and flags.
+pub(crate) fn canonical(m: &Migration) -> (String, Vec<String>) {
+    let header = header(call("Migration", []), m);
     let ops = m
         .operations
         .iter()
