@@ -152,3 +152,21 @@ fn a_run_waits_for_the_lock_of_its_own_database_only_and_says_so() {
         busy_holder.join().unwrap();
     }
 }
+
+/// `sslmode=require`, as managed PostgreSQL services are usually configured: the run
+/// connects over TLS (a build without TLS fails with "SQLx was built without TLS support").
+#[test]
+fn postgres_over_tls() {
+    let Some(db) = TestDb::create(Backend::Postgres, "shop_tls") else {
+        return;
+    };
+    let url = format!("{}?sslmode=require", db.url);
+    let out = migrate_at(&url, &["migrate"]);
+    assert!(out.status.success(), "{}", all_text(&out));
+    let out = migrate_at(&url, &["showmigrations"]);
+    assert!(
+        all_text(&out).contains("[X] 0001_initial"),
+        "{}",
+        all_text(&out)
+    );
+}
