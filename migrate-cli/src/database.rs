@@ -13,26 +13,46 @@ pub struct ConnectOpts {
 }
 
 impl ConnectOpts {
-    pub fn url(&self) -> String {
-        self.database_url
-            .clone()
-            .or_else(dotenv_url)
-            .unwrap_or_else(|| DEFAULT_URL.to_owned())
+    /// The URL configured (flag, environment, `.env`), if any.
+    fn configured(&self) -> Option<String> {
+        self.database_url.clone().or_else(dotenv_url)
     }
 
+    pub fn url(&self) -> String {
+        self.configured().unwrap_or_else(|| DEFAULT_URL.to_owned())
+    }
+
+    /// Connects, saying on stderr which database it uses when none is configured.
     pub fn connect(&self, rt: &tokio::runtime::Runtime) -> anyhow::Result<Executor> {
+        if self.configured().is_none() {
+            let dir = std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| ".".into());
+            eprintln!(
+                "note: no database configured (--database-url, DATABASE_URL or .env): using the embedded default {DEFAULT_URL}, the file db.sqlite3 in {dir}"
+            );
+        }
         Ok(rt.block_on(Executor::connect(&self.url()))?)
     }
 }
 
-/// `DATABASE_URL=…` from `./.env`, quotes removed.
+/// `DATABASE_URL` from `./.env`, read as the ecosystem reads it (dotenvy: spaces around
+/// `=`, quotes, `#` comments, `${VAR}` from the environment or earlier lines). A line it
+/// cannot read is reported, not skipped in silence.
 fn dotenv_url() -> Option<String> {
-    let text = std::fs::read_to_string(".env").ok()?;
-    text.lines().find_map(|line| {
-        let line = line.trim().strip_prefix("export ").unwrap_or(line.trim());
-        let value = line.strip_prefix("DATABASE_URL=")?;
-        Some(value.trim_matches(|c| c == '"' || c == '\'').to_owned())
-    })
+    let lines = dotenvy::from_path_iter(".env").ok()?;
+    let mut url = None;
+    for line in lines {
+        match line {
+            Ok((key, value)) if key == "DATABASE_URL" => url = Some(value),
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("warning: .env: {e}");
+                break;
+            }
+        }
+    }
+    url
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -135,3 +135,43 @@ fn the_database_url_comes_from_a_dotenv_file_and_its_password_is_never_printed()
     );
     assert!(!all.contains("s3cret"), "{all}");
 }
+
+/// `.env` as the ecosystem writes it: spaces around `=`, a comment, `${VAR}`.
+#[test]
+fn dotenv_is_read_as_dotenvy_reads_it() {
+    let dir = std::env::temp_dir().join("migrate-shop-dotenvy");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(".env"),
+        "# the shop's database\nDATABASE_URL = sqlite://${SHOP_DIR}/from-dotenv.sqlite3?mode=rwc # not part of it\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_migrate"))
+        .args(["migrate"])
+        .current_dir(&dir)
+        .env_remove("DATABASE_URL")
+        .env("SHOP_DIR", &dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(dir.join("from-dotenv.sqlite3").exists());
+    assert!(!dir.join("db.sqlite3").exists());
+    assert!(!stderr.contains("no database configured"), "{stderr}");
+
+    // Nothing configured: the default, and stderr says where it is.
+    std::fs::remove_file(dir.join(".env")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_migrate"))
+        .args(["showmigrations"])
+        .current_dir(&dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("no database configured (--database-url, DATABASE_URL or .env): using the embedded default sqlite://db.sqlite3, the file db.sqlite3 in"),
+        "{stderr}"
+    );
+}
