@@ -164,6 +164,9 @@ pub enum Error {
     #[error("unsupported database URL {url}; use sqlite://, postgres:// or mysql://")]
     UnsupportedUrl { url: String },
 
+    #[error("this build has no {backend} driver; enable the `{backend}` feature of migrate-core (and migrate-cli)")]
+    NoDriver { backend: &'static str },
+
     #[error("{what} `{name}` cannot name a Rust module of the migrations directory; use lowercase letters, digits and `_`, starting with a letter")]
     ModuleName { what: &'static str, name: String },
 

@@ -150,6 +150,16 @@ impl Executor {
     /// Connects; an SQLite file is created if missing.
     pub async fn connect(url: &str) -> Result<Self> {
         let backend = backend_of(url)?;
+        let compiled = match backend {
+            Backend::Sqlite => cfg!(feature = "sqlite"),
+            Backend::Postgres => cfg!(feature = "postgres"),
+            Backend::Mysql => cfg!(feature = "mysql"),
+        };
+        if !compiled {
+            return Err(Error::NoDriver {
+                backend: backend.name(),
+            });
+        }
         sqlx::any::install_default_drivers();
         let mut full = url.to_owned();
         if backend == Backend::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {

@@ -261,6 +261,7 @@ fn units(ops: &[RenderedOp]) -> Vec<Unit<'_>> {
 
 /// MySQL's answers that mean a DDL statement's effect is already there: the table, column,
 /// index or key it creates exists, or the one it drops or renames is gone.
+#[cfg(feature = "mysql")]
 fn already_there(e: &sqlx::Error) -> bool {
     let Some(error) = e
         .as_database_error()
@@ -277,6 +278,12 @@ fn already_there(e: &sqlx::Error) -> bool {
         1005 => error.message().contains("errno: 121"),
         _ => false,
     }
+}
+
+/// Without the MySQL driver there is no MySQL run to continue.
+#[cfg(not(feature = "mysql"))]
+fn already_there(_: &sqlx::Error) -> bool {
+    false
 }
 
 /// Runs `m` in one direction (its rendered operations, or none when faked), continuing
