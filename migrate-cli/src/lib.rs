@@ -52,6 +52,7 @@ impl Project {
 #[derive(Debug, Parser)]
 #[command(
     name = "migrate",
+    version,
     about = "Schema migrations for models declared with #[derive(Model)]"
 )]
 struct Cli {
@@ -84,14 +85,32 @@ pub fn main(project: Project) -> ExitCode {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut out = std::io::stdout().lock();
-    match run(project, std::env::args_os(), &mut input, &mut out) {
+    let result = run(project, std::env::args_os(), &mut input, &mut out)
+        .and_then(|code| out.flush().map(|()| code).map_err(Into::into));
+    match result {
         Ok(code) => code,
+        // Help, version and usage errors, as clap prints them (exit 0 or 2).
+        Err(err) if err.downcast_ref::<clap::Error>().is_some() => {
+            let clap = err.downcast_ref::<clap::Error>().expect("checked");
+            let _ = clap.print();
+            ExitCode::from(u8::try_from(clap.exit_code()).unwrap_or(EXIT_ERROR))
+        }
+        // The reader went away (`showmigrations | head`): end quietly, as other tools do.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let _ = out.flush();
             eprintln!("error: {}", error_text(&err));
             ExitCode::from(exit_code(&err))
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The error and its causes, each said once. Errors that print their source and also
@@ -120,7 +139,9 @@ fn exit_code(err: &anyhow::Error) -> u8 {
 }
 
 /// Runs one command line (the first item is the program name), with answers read from
-/// `input` and output written to `out`. Usage errors exit through clap (code 2).
+/// `input` and output written to `out`. It never exits the process: a usage error, `--help`
+/// and `--version` come back as a `clap::Error` inside the error (which `main` prints, with
+/// clap's exit code), so that embedding the command line is safe.
 pub fn run<I, T>(
     project: Project,
     args: I,
@@ -131,7 +152,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = Cli::parse_from(args);
+    let cli = Cli::try_parse_from(args)?;
     match cli.command {
         Command::Makemigrations(args) => makemigrations::run(project, args, input, out),
         Command::Migrate(args) => migrate::migrate(project, args, out),
@@ -177,6 +198,23 @@ mod tests {
         fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
             Some(&self.0)
         }
+    }
+
+    #[test]
+    fn a_bad_argument_is_returned_not_exited() {
+        let project = super::Project::new(Vec::new(), std::env::temp_dir());
+        let mut input = std::io::empty();
+        let mut out = Vec::new();
+        let err = super::run(
+            project,
+            ["migrate", "migrate", "--no-such-flag"],
+            &mut input,
+            &mut out,
+        )
+        .unwrap_err();
+        let clap = err.downcast_ref::<clap::Error>().expect("a clap error");
+        assert_eq!(clap.exit_code(), 2);
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -175,3 +175,43 @@ fn dotenv_is_read_as_dotenvy_reads_it() {
         "{stderr}"
     );
 }
+
+#[test]
+fn version_and_help_print_and_exit_zero() {
+    let out = migrate(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("migrate {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let out = migrate(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: migrate"));
+}
+
+/// `migrate schema | head -1`: the reader closes the pipe before the output ends, and the
+/// program ends quietly instead of printing "error: Broken pipe".
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    for _ in 0..5 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_migrate"))
+            .arg("schema")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
