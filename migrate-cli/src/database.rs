@@ -47,7 +47,13 @@ fn dotenv_url() -> Option<String> {
             Ok((key, value)) if key == "DATABASE_URL" => url = Some(value),
             Ok(_) => {}
             Err(e) => {
-                eprintln!("warning: .env: {e}");
+                // Never the line itself: it may hold a password.
+                match e {
+                    dotenvy::Error::LineParse(_, at) => eprintln!(
+                        "warning: .env: a line cannot be read (at character {at}); it and the lines after it are ignored"
+                    ),
+                    other => eprintln!("warning: .env: {other}"),
+                }
                 break;
             }
         }

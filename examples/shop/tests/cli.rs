@@ -160,6 +160,25 @@ fn dotenv_is_read_as_dotenvy_reads_it() {
     assert!(!dir.join("db.sqlite3").exists());
     assert!(!stderr.contains("no database configured"), "{stderr}");
 
+    // A line dotenvy cannot read is reported without its text (it may hold a password).
+    std::fs::write(
+        dir.join(".env"),
+        "DATABASE_URL=postgres://u:S3cr3tPw@127.0.0.1:1/db 'unclosed\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_migrate"))
+        .args(["showmigrations"])
+        .current_dir(&dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: .env: a line cannot be read"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("S3cr3tPw"), "{stderr}");
+
     // Nothing configured: the default, and stderr says where it is.
     std::fs::remove_file(dir.join(".env")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_migrate"))
