@@ -122,7 +122,6 @@ pub fn migrate(
     let history = rt.block_on(executor.history(&mut waiting_notice(&url)))?;
     let recorded: BTreeSet<MigrationKey> = history.keys().cloned().collect();
     let loader = load_against(project, &recorded)?;
-    let verification = checksum::verify(&loader, &history);
     if args.prune {
         let pruned = rt.block_on(executor.prune(&loader, &files))?;
         if pruned.is_empty() {
@@ -139,6 +138,8 @@ pub fn migrate(
         check_history(&loader, &applied)?;
         let steps = planner::plan(loader.graph(), &applied, &target)?;
         let partial = rt.block_on(executor.partial())?;
+        // Only here: `migrate` itself has the executor compare the checksums, under its lock.
+        let verification = checksum::verify(&loader, &history);
         write_verification(out, &verification)?;
         if args.check {
             let pending = steps.iter().any(|s| s.direction == Direction::Forwards);
@@ -205,11 +206,12 @@ pub fn migrate(
         accepted.push(key);
     }
     executor.accept_changed(accepted);
-    if !verification.missing.is_empty() {
+    let missing = checksum::missing(&loader, history.keys());
+    if !missing.is_empty() {
         write_verification(
             out,
             &checksum::Verification {
-                missing: verification.missing.clone(),
+                missing,
                 ..Default::default()
             },
         )?;

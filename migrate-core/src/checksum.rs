@@ -98,12 +98,28 @@ impl Verification {
     }
 }
 
+/// The applied migrations (`recorded`) that no file has, nor a squash that replaces them.
+/// Cheap: no checksum is computed.
+pub fn missing<'k>(
+    loader: &Loader,
+    recorded: impl IntoIterator<Item = &'k MigrationKey>,
+) -> Vec<MigrationKey> {
+    let replaced: std::collections::BTreeSet<&MigrationKey> =
+        loader.replacements().values().flatten().collect();
+    recorded
+        .into_iter()
+        .filter(|k| loader.get(k).is_none() && !replaced.contains(k))
+        .cloned()
+        .collect()
+}
+
 /// Compares the history (`recorded`: each applied migration with its checksum, if any) with
 /// the migrations `loader` has.
 pub fn verify(loader: &Loader, recorded: &BTreeMap<MigrationKey, Option<String>>) -> Verification {
-    let replaced: std::collections::BTreeSet<&MigrationKey> =
-        loader.replacements().values().flatten().collect();
-    let mut out = Verification::default();
+    let mut out = Verification {
+        missing: missing(loader, recorded.keys()),
+        ..Verification::default()
+    };
     for (key, sum) in recorded {
         match (loader.get(key), sum) {
             (Some(m), Some(sum)) => {
@@ -116,8 +132,7 @@ pub fn verify(loader: &Loader, recorded: &BTreeMap<MigrationKey, Option<String>>
                 }
             }
             (Some(_), None) => out.unverified.push(key.clone()),
-            (None, _) if replaced.contains(key) => {}
-            (None, _) => out.missing.push(key.clone()),
+            (None, _) => {}
         }
     }
     out

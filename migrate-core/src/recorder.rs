@@ -91,19 +91,26 @@ pub async fn history(
     if !has_table(conn, backend).await? {
         return Ok(BTreeMap::new());
     }
-    if !has_checksum_column(conn, backend).await? {
-        return Ok(applied(conn, backend)
-            .await?
-            .into_iter()
-            .map(|k| (k, None))
-            .collect());
-    }
+    let checksums = has_checksum_column(conn, backend).await?;
+    read(conn, backend, checksums).await
+}
+
+/// The history table's rows, with their checksums when `checksums` (else `None`).
+async fn read(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    checksums: bool,
+) -> Result<BTreeMap<MigrationKey, Option<String>>> {
     let q = |s: &str| schema::quote(backend, s);
+    let checksum = if checksums {
+        q("checksum")
+    } else {
+        "NULL".to_owned()
+    };
     let rows = sqlx::query(&format!(
-        "SELECT {}, {}, {} FROM {}",
+        "SELECT {}, {}, {checksum} FROM {}",
         q("app"),
         q("name"),
-        q("checksum"),
         q(TABLE)
     ))
     .fetch_all(&mut *conn)
@@ -113,16 +120,26 @@ pub async fn history(
         .map(|r| {
             let app: String = r.try_get(0).map_err(db("reading the history table"))?;
             let name: String = r.try_get(1).map_err(db("reading the history table"))?;
-            let checksum: Option<String> = r
-                .try_get::<Option<String>, _>(2)
-                .or_else(|_| {
-                    r.try_get::<Option<Vec<u8>>, _>(2)
-                        .map(|b| b.map(|b| String::from_utf8_lossy(&b).into_owned()))
-                })
-                .map_err(db("reading the history table"))?;
+            let checksum = if checksums {
+                text(r, 2).map_err(db("reading the history table"))?
+            } else {
+                None
+            };
             Ok((MigrationKey::new(app, name), checksum))
         })
         .collect()
+}
+
+/// A text column, also when the driver reports it as bytes (MariaDB's text through sqlx's
+/// Any driver).
+pub(crate) fn text(
+    row: &sqlx::any::AnyRow,
+    i: usize,
+) -> std::result::Result<Option<String>, sqlx::Error> {
+    row.try_get::<Option<String>, _>(i).or_else(|_| {
+        row.try_get::<Option<Vec<u8>>, _>(i)
+            .map(|b| b.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    })
 }
 
 /// Sets the checksum of `key`'s row.
@@ -133,7 +150,7 @@ pub async fn set_checksum(
     checksum: &str,
 ) -> Result<()> {
     let q = |s: &str| schema::quote(backend, s);
-    let s = |v: &str| schema::literal(backend, &crate::Value::Str(v.to_owned().into()));
+    let s = |v: &str| schema::string(backend, v);
     sqlx::raw_sql(&format!(
         "UPDATE {} SET {} = {} WHERE {} = {} AND {} = {}",
         q(TABLE),
@@ -155,23 +172,7 @@ pub async fn applied(conn: &mut AnyConnection, backend: Backend) -> Result<BTree
     if !has_table(conn, backend).await? {
         return Ok(BTreeSet::new());
     }
-    let q = |s: &str| schema::quote(backend, s);
-    let rows = sqlx::query(&format!(
-        "SELECT {}, {} FROM {}",
-        q("app"),
-        q("name"),
-        q(TABLE)
-    ))
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db("reading the history table"))?;
-    rows.iter()
-        .map(|r| {
-            let app: String = r.try_get(0).map_err(db("reading the history table"))?;
-            let name: String = r.try_get(1).map_err(db("reading the history table"))?;
-            Ok(MigrationKey::new(app, name))
-        })
-        .collect()
+    Ok(read(conn, backend, false).await?.into_keys().collect())
 }
 
 pub async fn is_applied(

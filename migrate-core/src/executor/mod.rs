@@ -198,19 +198,6 @@ impl Executor {
         self.session.backend
     }
 
-    /// The recorded migrations, read under the lock (`report` hears if it has to wait).
-    pub async fn applied(
-        &mut self,
-        report: &mut dyn FnMut(Event<'_>),
-    ) -> Result<BTreeSet<MigrationKey>> {
-        self.lock(report).await?;
-        let applied = self.applied_locked().await;
-        let unlocked = self.unlock().await;
-        let applied = applied?;
-        unlocked?;
-        Ok(applied)
-    }
-
     /// The migrations that a stopped run left part-way (MySQL keeps this; the others apply
     /// a migration in one transaction), read under the lock.
     pub async fn partial(&mut self) -> Result<BTreeMap<MigrationKey, Progress>> {

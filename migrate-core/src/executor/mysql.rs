@@ -119,11 +119,8 @@ pub(super) async fn read_progress(
     let mut out = BTreeMap::new();
     for row in rows {
         let text = |i: usize| -> Result<String> {
-            row.try_get::<String, _>(i)
-                .or_else(|_| {
-                    row.try_get::<Vec<u8>, _>(i)
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                })
+            crate::recorder::text(&row, i)
+                .map(Option::unwrap_or_default)
                 .map_err(db("reading the progress table"))
         };
         let number =
@@ -146,7 +143,7 @@ pub(super) async fn read_progress(
 }
 
 fn string(v: &str) -> String {
-    schema::literal(B, &crate::Value::Str(v.to_owned().into()))
+    schema::string(B, v)
 }
 
 /// Where a run of `key` stands: `done` steps of `total` in one direction (of a give-up when

@@ -37,14 +37,14 @@ pub(super) async fn run(
     }
     if !m.atomic {
         if let Some(ops) = ops {
-            s.run_one_by_one(m, ops, forwards, report).await?;
+            s.run_ops(m, ops, forwards, false, report).await?;
         }
         s.record(m, forwards, false).await?;
         return Ok(true);
     }
     exec(&mut s.conn, "BEGIN").await?;
     let mut result = match ops {
-        Some(ops) => s.run_in_transaction(m, ops, forwards, report).await,
+        Some(ops) => s.run_ops(m, ops, forwards, true, report).await,
         None => Ok(()),
     };
     if result.is_ok() {

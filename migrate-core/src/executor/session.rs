@@ -160,14 +160,16 @@ impl Session {
         })
     }
 
-    /// Runs the rendered operations of `m` inside the migration's transaction: the
-    /// statements of consecutive schema operations as one batch (one round trip instead of
-    /// one per statement), Rust operations between them.
-    pub async fn run_in_transaction(
+    /// Runs the rendered operations of `m`, Rust operations among them. Inside the
+    /// migration's transaction (`transactional`), the statements of consecutive schema
+    /// operations go as one batch (one round trip instead of one per statement); outside
+    /// one (a migration that is not atomic), one statement at a time.
+    pub async fn run_ops(
         &mut self,
         m: &Migration,
         ops: Vec<RenderedOp>,
         forwards: bool,
+        transactional: bool,
         report: &mut Report<'_>,
     ) -> Result<()> {
         let mut pending: Vec<(usize, String)> = Vec::new();
@@ -179,32 +181,15 @@ impl Session {
                     .await?;
                 continue;
             }
-            pending.extend(rendered.statements.into_iter().map(|s| (rendered.index, s)));
+            for sql in rendered.statements {
+                if transactional {
+                    pending.push((rendered.index, sql));
+                } else {
+                    self.statement(m, op, &sql, false).await?;
+                }
+            }
         }
         self.flush(m, &mut pending).await
-    }
-
-    /// Runs the rendered operations of `m` one statement at a time, outside any transaction
-    /// (a migration that is not atomic).
-    pub async fn run_one_by_one(
-        &mut self,
-        m: &Migration,
-        ops: Vec<RenderedOp>,
-        forwards: bool,
-        report: &mut Report<'_>,
-    ) -> Result<()> {
-        for rendered in ops {
-            let op = &m.operations[rendered.index];
-            if let (Operation::RunRust(r), Some((before, after))) = (op, &rendered.states) {
-                self.run_rust(m, op, r, before, after, forwards, report)
-                    .await?;
-                continue;
-            }
-            for sql in &rendered.statements {
-                self.statement(m, op, sql, false).await?;
-            }
-        }
-        Ok(())
     }
 
     /// Runs the batched statements (operation index, SQL) as one script. When the server

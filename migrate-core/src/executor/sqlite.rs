@@ -107,11 +107,7 @@ impl Group {
         }
         let fake = ops.is_none();
         if let Some(ops) = ops {
-            if m.atomic {
-                s.run_in_transaction(m, ops, forwards, report).await?;
-            } else {
-                s.run_one_by_one(m, ops, forwards, report).await?;
-            }
+            s.run_ops(m, ops, forwards, m.atomic, report).await?;
         }
         // In a group the history rows go in front of the foreign key check, in one round
         // trip; the migration's savepoint takes them back if the check fails.

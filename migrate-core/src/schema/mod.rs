@@ -15,7 +15,7 @@ mod sql;
 mod sqlite;
 
 use sql::KeyRole;
-pub use sql::{literal, quote};
+pub use sql::{literal, quote, string};
 
 use std::collections::BTreeSet;
 
