@@ -438,13 +438,17 @@ serde_json = "1"
         .context("copying Cargo.lock")?;
         project.write(
             "src/lib.rs",
-            "pub mod models;\n\n#[path = \"../migrations/mod.rs\"]\npub mod migrations;\n",
+            "pub mod models;\n\npub static MIGRATIONS: migrate_core::Migrations = migrate_core::migrations!();\n",
+        )?;
+        project.write(
+            "build.rs",
+            "fn main() {\n    println!(\"cargo:rerun-if-changed=migrations\");\n}\n",
         )?;
         let package = name.replace('-', "_");
         project.write(
             "src/bin/migrate.rs",
             &format!(
-                "fn main() -> std::process::ExitCode {{\n    migrate_cli::main(migrate_cli::Project::new(\n        {package}::migrations::all(),\n        concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/migrations\"),\n    ))\n}}\n"
+                "fn main() -> std::process::ExitCode {{\n    migrate_cli::main({package}::MIGRATIONS)\n}}\n"
             ),
         )?;
         project.write_migrations(&[])?;
@@ -487,29 +491,19 @@ serde_json = "1"
         self.write("src/models/mod.rs", &index)
     }
 
-    /// Replaces `migrations/` with `migrations`, written as `makemigrations` writes them
-    /// (without the rustfmt pass, which changes no behaviour).
+    /// Replaces `migrations/` with `migrations`, written as `makemigrations` writes them.
     pub fn write_migrations(&self, migrations: &[Migration]) -> anyhow::Result<()> {
         let dir = self.root.join("migrations");
         if dir.exists() {
             std::fs::remove_dir_all(&dir)?;
         }
-        let mut by_app: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for m in migrations {
             self.write(
                 &format!("migrations/{}/{}.rs", m.app, writer::module_name(&m.name)),
                 &writer::migration_file(m)?,
             )?;
-            by_app.entry(&m.app).or_default().push(m.name.to_string());
         }
-        for (app, names) in &by_app {
-            self.write(
-                &format!("migrations/{app}/mod.rs"),
-                &writer::app_index(app, names)?,
-            )?;
-        }
-        let apps: Vec<String> = by_app.keys().map(|a| a.to_string()).collect();
-        self.write("migrations/mod.rs", &writer::root_index(&apps)?)
+        Ok(())
     }
 
     /// The binary's name.

@@ -1,10 +1,25 @@
-//! The migrations directory: `<dir>/<app>/m<NNNN>_<name>.rs`, an index `mod.rs` per app and
-//! one at the top, regenerated from what is on disk so hand-written files join in.
+//! The migrations directory: `<dir>/<app>/m<NNNN>_<name>.rs`, one file per migration and
+//! nothing else: `migrate_core::migrations!()` finds the files when the project is
+//! compiled, so no index is written (and two branches that each add a migration touch no
+//! common file).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use migrate_core::{writer, Migration};
+
+use crate::Project;
+
+/// A name given for a migration (`--name`, `--squashed-name`): it becomes part of a file
+/// name, so letters, digits and `_` only, as Django asks of an identifier.
+pub fn name_part(name: &str) -> Result<String, String> {
+    if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        Ok(name.to_owned())
+    } else {
+        Err("a migration name is letters, digits and `_` (it becomes part of a file name)".into())
+    }
+}
 
 /// Where a migration's file goes.
 pub fn migration_path(dir: &Path, m: &Migration) -> PathBuf {
@@ -21,91 +36,112 @@ pub enum Empty {
     Template,
 }
 
-/// Writes the migration files, then the indexes of their apps and of the directory.
-/// Returns the paths of the migration files.
+/// Writes the migration files and returns their paths.
 ///
 /// Everything is rendered before anything is written, and each file is written aside and
-/// then renamed into place: a migration that cannot be written (a name that cannot be a
-/// module, say) leaves the tree as it was, and no file is ever left half-written.
+/// then renamed into place: a migration that cannot be written leaves the tree as it was,
+/// and no file is ever left half-written.
 pub fn write_migrations(
     dir: &Path,
     migrations: &[Migration],
     empty: Empty,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let mut files: Vec<(PathBuf, String)> = Vec::new();
-    let mut paths = Vec::new();
     for m in migrations {
-        let path = migration_path(dir, m);
         let source = if m.operations.is_empty() && empty == Empty::Template {
             writer::data_migration_template(m)?
         } else {
             writer::migration_file(m)?
         };
-        files.push((path.clone(), source));
-        paths.push(path);
+        files.push((migration_path(dir, m), source));
     }
-    let mut apps: Vec<&str> = migrations.iter().map(|m| &*m.app).collect();
-    apps.sort_unstable();
-    apps.dedup();
-    for app in &apps {
-        let mut names = migration_names_on_disk(&dir.join(app))?;
-        names.extend(
-            migrations
-                .iter()
-                .filter(|m| &*m.app == *app)
-                .map(|m| m.name.to_string()),
-        );
-        names.sort();
-        names.dedup();
-        let index = writer::app_index(app, &names)
-            .with_context(|| format!("writing the migrations of app {app}"))?;
-        files.push((dir.join(app).join("mod.rs"), index));
-    }
-    let mut all_apps = apps_on_disk(dir)?;
-    all_apps.extend(apps.iter().map(|a| a.to_string()));
-    all_apps.sort();
-    all_apps.dedup();
-    files.push((dir.join("mod.rs"), writer::root_index(&all_apps)?));
     for (path, source) in &files {
         write(path, source)?;
     }
-    Ok(paths)
+    Ok(files.into_iter().map(|(path, _)| path).collect())
 }
 
-/// The migration names of an app's directory, from its `m<NNNN>_<name>.rs` files.
-fn migration_names_on_disk(app_dir: &Path) -> anyhow::Result<Vec<String>> {
-    let mut names = Vec::new();
-    if !app_dir.is_dir() {
-        return Ok(names);
-    }
-    for entry in
-        std::fs::read_dir(app_dir).with_context(|| format!("reading {}", app_dir.display()))?
-    {
-        let file = entry?.file_name();
-        let file = file.to_string_lossy();
-        let is_migration = file.starts_with('m')
-            && file.ends_with(".rs")
-            && Migration::number(&file[1..]).is_some();
-        if is_migration {
-            names.push(file[1..file.len() - 3].to_owned());
-        }
-    }
-    Ok(names)
-}
-
-/// The apps of the migrations directory: its folders with an index.
-fn apps_on_disk(dir: &Path) -> anyhow::Result<Vec<String>> {
-    let mut apps = Vec::new();
+/// The migration files in `dir` (`<app>/<file>`), by the rule `migrations!()` applies when
+/// it compiles them: `.rs` files in the app folders, except `mod.rs` and names starting with
+/// `.` or `_`, in folders whose names do not start with either.
+pub fn on_disk(dir: &Path) -> anyhow::Result<BTreeSet<String>> {
+    let mut files = BTreeSet::new();
+    let listed = |entry: &std::fs::DirEntry| {
+        let name = entry.file_name().to_str()?.to_owned();
+        (!name.starts_with('.') && !name.starts_with('_')).then_some(name)
+    };
+    let read = |d: &Path| std::fs::read_dir(d).with_context(|| format!("reading {}", d.display()));
     if !dir.is_dir() {
-        return Ok(apps);
+        return Ok(files);
     }
-    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let entry = entry?;
-        if entry.path().join("mod.rs").is_file() {
-            apps.push(entry.file_name().to_string_lossy().into_owned());
+    for app in read(dir)? {
+        let app = app?;
+        let Some(app_name) = listed(&app).filter(|_| app.path().is_dir()) else {
+            continue;
+        };
+        for file in read(&app.path())? {
+            let file = file?;
+            if let Some(name) = listed(&file) {
+                if name.ends_with(".rs") && name != "mod.rs" && file.path().is_file() {
+                    files.insert(format!("{app_name}/{name}"));
+                }
+            }
         }
     }
-    Ok(apps)
+    Ok(files)
+}
+
+/// Compares the files the binary was compiled with and those on disk (when the directory is
+/// there: a deployed binary may run without its sources). A command that writes migrations
+/// (`writes`) refuses to run on a binary that does not hold the files on disk, since it
+/// would write what they already say; the others warn. A `mod.rs` index left from before
+/// discovery is refused by the writing commands too: it no longer lists new files.
+pub fn check_compiled(project: &Project, writes: bool) -> anyhow::Result<()> {
+    if writes && project.dir.join("mod.rs").is_file() {
+        bail!(
+            "{} is an index from an earlier version of this tool, which makemigrations no \
+             longer updates: the migration files are found when the project is compiled. \
+             Delete it and the mod.rs of each app folder, and declare the migrations with \
+             `migrate_core::migrations!()` (README: \"Moving from index files\")",
+            project.dir.join("mod.rs").display()
+        );
+    }
+    let (Some(compiled), true) = (&project.compiled, project.dir.is_dir()) else {
+        return Ok(());
+    };
+    let disk = on_disk(&project.dir)?;
+    let compiled: BTreeSet<String> = compiled.iter().map(|f| f.to_string()).collect();
+    if disk == compiled {
+        return Ok(());
+    }
+    let list = |files: Vec<&String>| {
+        files
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut differences = Vec::new();
+    let added: Vec<&String> = disk.difference(&compiled).collect();
+    if !added.is_empty() {
+        differences.push(format!("added since: {}", list(added)));
+    }
+    let deleted: Vec<&String> = compiled.difference(&disk).collect();
+    if !deleted.is_empty() {
+        differences.push(format!("deleted since: {}", list(deleted)));
+    }
+    let message = format!(
+        "this binary was built from other migration files than {} holds ({}); build it \
+         again (a build script with `cargo:rerun-if-changed=migrations` makes cargo do that \
+         by itself)",
+        project.dir.display(),
+        differences.join("; ")
+    );
+    if writes {
+        bail!(message);
+    }
+    eprintln!("warning: {message}");
+    Ok(())
 }
 
 /// Writes `source` next to `path`, then renames it into place.

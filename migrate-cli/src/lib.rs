@@ -2,12 +2,12 @@
 //! environment, the filesystem, the terminal and exit codes. Each command maps onto
 //! `migrate_core` calls.
 //!
-//! A project's binary hands over its compiled-in migrations and where their files live
-//! (`inventory` registrations of the models exist only in the binary that links them):
+//! A project's binary hands over its compiled-in migrations, which know where their files
+//! live (`inventory` registrations of the models exist only in the binary that links them):
 //!
 //! ```ignore
 //! fn main() -> std::process::ExitCode {
-//!     migrate_cli::main(migrate_cli::Project::new(my_app::migrations::all(), concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")))
+//!     migrate_cli::main(my_app::MIGRATIONS)
 //! }
 //! ```
 
@@ -24,28 +24,50 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use migrate_core::Migration;
+use migrate_core::{Migration, Migrations};
 
 /// Exit code for errors, and for changes found by `--check`.
 pub const EXIT_ERROR: u8 = 1;
 /// Exit code when an answer is needed but nobody can give it (`--noinput`), as in Django.
 pub const EXIT_NEEDS_INPUT: u8 = 3;
 
-/// What the project's binary knows about itself.
+/// What the project's binary knows about itself: its compiled-in migrations and the
+/// directory of their files. Made from the `Migrations` of `migrate_core::migrations!()`.
 #[derive(Debug)]
 pub struct Project {
     /// Every compiled-in migration.
     pub migrations: Vec<Migration>,
     /// The source directory of the migration files (`makemigrations` writes there).
     pub dir: PathBuf,
+    /// The files the binary was compiled with (`<app>/<file>`), when known: compared with
+    /// the directory, so that a binary built before a file was added or deleted says so.
+    compiled: Option<Vec<&'static str>>,
 }
 
 impl Project {
+    /// A project from migrations built some other way than `migrations!()` (tests, tools).
     pub fn new(migrations: Vec<Migration>, dir: impl Into<PathBuf>) -> Self {
         Project {
             migrations,
             dir: dir.into(),
+            compiled: None,
         }
+    }
+}
+
+impl From<Migrations> for Project {
+    fn from(m: Migrations) -> Self {
+        Project {
+            migrations: m.all(),
+            dir: m.dir().to_path_buf(),
+            compiled: Some(m.files().iter().map(|f| f.path).collect()),
+        }
+    }
+}
+
+impl From<&Migrations> for Project {
+    fn from(m: &Migrations) -> Self {
+        Project::from(*m)
     }
 }
 
@@ -81,7 +103,7 @@ enum Command {
 
 /// Runs the command line of the process: reads the terminal, prints `error: …` on failure
 /// and returns the exit code.
-pub fn main(project: Project) -> ExitCode {
+pub fn main(project: impl Into<Project>) -> ExitCode {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut out = std::io::stdout().lock();
@@ -143,7 +165,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
 /// and `--version` come back as a `clap::Error` inside the error (which `main` prints, with
 /// clap's exit code), so that embedding the command line is safe.
 pub fn run<I, T>(
-    project: Project,
+    project: impl Into<Project>,
     args: I,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
@@ -153,6 +175,12 @@ where
     T: Into<OsString> + Clone,
 {
     let cli = Cli::try_parse_from(args)?;
+    let project = project.into();
+    let writes = matches!(
+        cli.command,
+        Command::Makemigrations(_) | Command::Squashmigrations(_)
+    );
+    files::check_compiled(&project, writes)?;
     match cli.command {
         Command::Makemigrations(args) => makemigrations::run(project, args, input, out),
         Command::Migrate(args) => migrate::migrate(project, args, out),

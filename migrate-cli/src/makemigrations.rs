@@ -19,7 +19,7 @@ pub struct Args {
     /// Only these apps (and the apps their new migrations depend on).
     apps: Vec<String>,
     /// Name the new migrations `<number>_<NAME>` instead of a name made from the operations.
-    #[arg(short, long)]
+    #[arg(short, long, value_parser = files::name_part)]
     name: Option<String>,
     /// Write an empty migration for each given app, to fill in by hand.
     #[arg(long)]

@@ -445,7 +445,7 @@ pub struct SquashArgs {
     #[arg(value_name = "TO")]
     last: Option<String>,
     /// The squashed migration's name after its number.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::files::name_part)]
     squashed_name: Option<String>,
     /// Keep every operation as it is instead of folding them.
     #[arg(long)]

@@ -167,9 +167,6 @@ pub enum Error {
     #[error("this build has no {backend} driver; enable the `{backend}` feature of migrate-core (and migrate-cli)")]
     NoDriver { backend: &'static str },
 
-    #[error("{what} `{name}` cannot name a Rust module of the migrations directory; use lowercase letters, digits and `_`, starting with a letter")]
-    ModuleName { what: &'static str, name: String },
-
     #[error("no migration {app}.{name} (nor one whose name starts with it)")]
     UnknownMigration { app: String, name: String },
 

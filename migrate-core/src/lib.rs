@@ -60,12 +60,31 @@ macro_rules! run_rust {
     };
 }
 pub use fields::{ColumnType, FieldType, OnDelete, Value};
-pub use migration::{Migration, MigrationKey};
+pub use migration::{Migration, MigrationFile, MigrationKey, Migrations};
 pub use model::{ForeignKey, ManyToMany, Model, ModelDef, OneToOne};
 pub use state::{Constraint, Field, Index, ModelKey, ModelRef, ModelState, ProjectState};
 
 /// `#[derive(Model)]`: turns a struct into a registered, statically known model definition.
 pub use migrate_macros::Model;
+
+/// `migrations!()`: the crate's migration files, found when it is compiled, as a
+/// [`Migrations`]. They live in `migrations/<app>/<name>.rs` beside `Cargo.toml`
+/// (`migrations!("other/dir")` for another directory, relative to it), one file per
+/// migration with a `pub fn migration() -> Migration`, as `makemigrations` writes them; no
+/// index file is needed. Names starting with `.` or `_` are left out.
+///
+/// rustc sees an edit to a file by itself; to rebuild when a file is added or deleted, the
+/// crate needs a build script (`build.rs` beside `Cargo.toml`) saying so:
+///
+/// ```ignore
+/// fn main() {
+///     println!("cargo:rerun-if-changed=migrations");
+/// }
+/// ```
+///
+/// The CLI warns when the binary and the directory disagree, and `makemigrations` refuses
+/// to write until the binary is rebuilt.
+pub use migrate_macros::migrations;
 
 /// Paths used by code that `#[derive(Model)]` generates. Not a public API: it may change
 /// in any release.

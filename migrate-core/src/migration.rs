@@ -97,3 +97,47 @@ impl Migration {
         digits.parse().ok()
     }
 }
+
+/// The migration files compiled into a binary, as [`migrations!`](crate::migrations!) finds
+/// them: where they were read from and the constructor of each. A `const` value, so a
+/// project keeps it in a `static`:
+///
+/// ```ignore
+/// pub static MIGRATIONS: migrate_core::Migrations = migrate_core::migrations!();
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Migrations {
+    dir: &'static str,
+    files: &'static [MigrationFile],
+}
+
+/// One compiled-in migration file.
+#[derive(Clone, Copy, Debug)]
+pub struct MigrationFile {
+    /// `<app>/<file name>`, relative to the migrations directory.
+    pub path: &'static str,
+    /// The file's `migration()`.
+    pub migration: fn() -> Migration,
+}
+
+impl Migrations {
+    /// What `migrations!()` expands to; `dir` is absolute.
+    pub const fn new(dir: &'static str, files: &'static [MigrationFile]) -> Self {
+        Migrations { dir, files }
+    }
+
+    /// Every migration, built from its file (in app and file name order).
+    pub fn all(&self) -> Vec<Migration> {
+        self.files.iter().map(|f| (f.migration)()).collect()
+    }
+
+    /// The directory the files were read from when the binary was compiled.
+    pub fn dir(&self) -> &'static std::path::Path {
+        std::path::Path::new(self.dir)
+    }
+
+    /// The compiled-in files.
+    pub fn files(&self) -> &'static [MigrationFile] {
+        self.files
+    }
+}

@@ -1,13 +1,10 @@
 //! Migrations → Rust source. A migration file is printed by [`doc`], a small printer in
-//! rustfmt's layout, so the same migration always gives the same bytes; the two kinds of
-//! index (`mod.rs`) are small and go through quote and prettyplease. The files are final as
-//! printed (see [`root_index`] for how they stay out of rustfmt's way). Files spell out every
-//! field with the builder API of [`crate::prelude`] and never name a model struct.
+//! rustfmt's layout, so the same migration always gives the same bytes, final as printed
+//! (no formatter runs, and `cargo fmt` does not reach the files: `migrations!()` declares
+//! them). Files spell out every field with the builder API of [`crate::prelude`] and never
+//! name a model struct.
 
 mod doc;
-
-use proc_macro2::TokenStream;
-use quote::quote;
 
 use doc::{array, atom, call, lit, Doc};
 
@@ -113,105 +110,6 @@ fn backwards<'a>(cx: &'a mut RunContext<'_>) -> BoxFuture<'a, Result<(), BoxErro
     })
 }
 "#)
-}
-
-/// A module name as an identifier: raw (`r#type`) for a keyword, an error for what cannot
-/// be one at all.
-fn module_ident(what: &'static str, name: &str) -> Result<syn::Ident> {
-    syn::parse_str::<syn::Ident>(name)
-        .or_else(|_| syn::parse_str::<syn::Ident>(&format!("r#{name}")))
-        .map_err(|_| Error::ModuleName {
-            what,
-            name: name.to_owned(),
-        })
-}
-
-/// `<app>/mod.rs`: one module per migration file, in name order, and `all()`.
-pub fn app_index(app: &str, migration_names: &[String]) -> Result<String> {
-    let mut names = migration_names.to_vec();
-    names.sort();
-    let modules: Vec<syn::Ident> = names
-        .iter()
-        .map(|n| module_ident("migration", &module_name(n)))
-        .collect::<Result<_>>()?;
-    let header = format!(" The migrations of app `{app}`, written by `migrate makemigrations`.");
-    Ok(unparse(quote! {
-        #![doc = #header]
-
-        #(pub mod #modules;)*
-
-        /// Every migration of this app.
-        pub fn all() -> Vec<migrate_core::Migration> {
-            vec![#(#modules::migration()),*]
-        }
-    }))
-}
-
-/// `mod.rs` of the migrations directory: one module per app, and `all()`.
-///
-/// The app modules are `#[rustfmt::skip]`: rustfmt then leaves every file below them as the
-/// writer printed it, so `cargo fmt --check` passes without running rustfmt on each write
-/// (a process per file made `makemigrations` take seconds on large projects).
-pub fn root_index(apps: &[String]) -> Result<String> {
-    let mut apps = apps.to_vec();
-    apps.sort();
-    let modules: Vec<syn::Ident> = apps
-        .iter()
-        .map(|a| module_ident("app", a))
-        .collect::<Result<_>>()?;
-    let body = if modules.is_empty() {
-        quote!(Vec::new())
-    } else {
-        quote! {
-            let mut all = Vec::new();
-            #(all.extend(#modules::all());)*
-            all
-        }
-    };
-    Ok(unparse(quote! {
-        #![doc = " The project's migrations, one module per app, written by `migrate makemigrations`."]
-
-        #(#[rustfmt::skip] pub mod #modules;)*
-
-        /// Every migration of the project.
-        pub fn all() -> Vec<migrate_core::Migration> {
-            #body
-        }
-    }))
-}
-
-/// Prints the file, with a blank line between top-level items of different kinds (the
-/// header, the imports or modules, each function) as a person would leave them. Doc comments
-/// and attributes belong to the item below them.
-fn unparse(tokens: TokenStream) -> String {
-    let file: syn::File = syn::parse2(tokens).expect("the writer emits valid Rust");
-    let text = prettyplease::unparse(&file);
-    let kind = |line: &str| {
-        line.split_whitespace()
-            .take(2)
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut previous: Option<String> = None;
-    // Where the doc comments and attributes of the next item start in `out`.
-    let mut prefix_at: Option<usize> = None;
-    for line in text.lines() {
-        let top_level = !line.starts_with(' ') && !line.starts_with('}') && !line.is_empty();
-        if top_level && (line.starts_with("///") || line.starts_with("#[")) {
-            prefix_at.get_or_insert(out.len());
-        } else if top_level {
-            let this = kind(line);
-            if previous.as_ref().is_some_and(|p| *p != this) {
-                out.insert(prefix_at.unwrap_or(out.len()), '\n');
-            }
-            prefix_at = None;
-            previous = Some(this);
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
 }
 
 fn operation(op: &Operation, m: &Migration) -> Result<Doc> {

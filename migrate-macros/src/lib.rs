@@ -7,6 +7,7 @@ mod attr;
 mod check;
 mod ctxt;
 mod expand;
+mod migrations;
 mod symbol;
 
 use proc_macro::TokenStream;
@@ -17,4 +18,12 @@ use syn::{parse_macro_input, DeriveInput};
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()
+}
+
+/// The migration files of the crate, found when it is compiled: `migrations/<app>/*.rs`
+/// beside `Cargo.toml` (or the directory given, relative to it). Evaluates to a
+/// `migrate_core::Migrations`. See `migrate_core::migrations!` for the whole story.
+#[proc_macro]
+pub fn migrations(input: TokenStream) -> TokenStream {
+    migrations::expand(input.into()).into()
 }

@@ -57,26 +57,6 @@ impl TestProject {
         self.root.join(relative).exists()
     }
 
-    /// Rewrites `migrations/<app>/mod.rs` from the files present, as a merge of two git
-    /// branches would leave it.
-    pub fn reindex(&self, app: &str) {
-        let modules: Vec<String> = self
-            .migration_files(app)
-            .into_iter()
-            .map(|f| f.trim_end_matches(".rs").to_owned())
-            .collect();
-        let mut index: String = modules.iter().map(|m| format!("pub mod {m};\n")).collect();
-        let calls: Vec<String> = modules
-            .iter()
-            .map(|m| format!("{m}::migration()"))
-            .collect();
-        index.push_str(&format!(
-            "\npub fn all() -> Vec<migrate_core::Migration> {{\n    vec![{}]\n}}\n",
-            calls.join(", ")
-        ));
-        self.write(&format!("migrations/{app}/mod.rs"), &index);
-    }
-
     /// Adds a line to `[dependencies]` of the project.
     pub fn add_dependency(&self, line: &str) {
         let manifest = self.read("Cargo.toml");

@@ -12,30 +12,12 @@ fn migration(app: &str, name: &str, extra: &str, ops: &str) -> String {
 
 fn write_history(p: &TestProject, files: &[(&str, &str, &str, &str)]) {
     let _ = std::fs::remove_dir_all(p.root.join("migrations"));
-    let mut apps: Vec<&str> = files.iter().map(|f| f.0).collect();
-    apps.sort();
-    apps.dedup();
     for (app, name, extra, ops) in files {
         p.write(
             &format!("migrations/{app}/m{name}.rs"),
             &migration(app, name, extra, ops),
         );
     }
-    for app in &apps {
-        p.reindex(app);
-    }
-    let mods: String = apps.iter().map(|a| format!("pub mod {a};\n")).collect();
-    let alls: Vec<String> = apps
-        .iter()
-        .map(|a| format!("all.extend({a}::all());"))
-        .collect();
-    p.write(
-        "migrations/mod.rs",
-        &format!(
-            "{mods}\npub fn all() -> Vec<migrate_core::Migration> {{\n    let mut all = Vec::new();\n    {}\n    all\n}}\n",
-            alls.join("\n    ")
-        ),
-    );
     p.build();
 }
 

@@ -46,14 +46,6 @@ pub fn migration() -> Migration {
 }
 "#,
     );
-    p.write(
-        "migrations/inventory/mod.rs",
-        "pub mod m0001_initial;\npub mod m0002_broken;\n\npub fn all() -> Vec<migrate_core::Migration> {\n    vec![m0001_initial::migration(), m0002_broken::migration()]\n}\n",
-    );
-    p.write(
-        "migrations/mod.rs",
-        "pub mod inventory;\n\npub fn all() -> Vec<migrate_core::Migration> {\n    inventory::all()\n}\n",
-    );
     p.models(MODELS);
     p
 }
@@ -175,11 +167,6 @@ pub fn migration() -> Migration {
 }
 "#,
     );
-    p.reindex("inventory");
-    p.write(
-        "migrations/mod.rs",
-        "pub mod inventory;\n\npub fn all() -> Vec<migrate_core::Migration> {\n    inventory::all()\n}\n",
-    );
     p.models(MODELS);
     let Some(db) = TestDb::create(Backend::Postgres, "inventory_dropped") else {
         return;
@@ -247,11 +234,6 @@ pub fn migration() -> Migration {
         .operations([RunSql::new("INSERT INTO inventory_thing (shelf_id) VALUES (1), (99)").into()])
 }
 "#,
-    );
-    p.reindex("inventory");
-    p.write(
-        "migrations/mod.rs",
-        "pub mod inventory;\n\npub fn all() -> Vec<migrate_core::Migration> {\n    inventory::all()\n}\n",
     );
     p.models(
         r#"
@@ -395,14 +377,6 @@ fn backwards<'a>(cx: &'a mut RunContext<'_>) -> BoxFuture<'a, Result<(), BoxErro
 }
 "#,
     );
-    p.write(
-        "migrations/inventory/mod.rs",
-        "pub mod m0001_initial;\npub mod m0002_double;\n\npub fn all() -> Vec<migrate_core::Migration> {\n    vec![m0001_initial::migration(), m0002_double::migration()]\n}\n",
-    );
-    p.write(
-        "migrations/mod.rs",
-        "pub mod inventory;\n\npub fn all() -> Vec<migrate_core::Migration> {\n    inventory::all()\n}\n",
-    );
     p.add_dependency(
         "sqlx = { version = \"0.8\", default-features = false, features = [\"any\"] }",
     );
@@ -483,14 +457,6 @@ pub fn migration() -> Migration {
         ])
 }
 "#,
-    );
-    p.write(
-        "migrations/inventory/mod.rs",
-        "pub mod m0001_initial;\npub mod m0002_unique_label;\n\npub fn all() -> Vec<migrate_core::Migration> {\n    vec![m0001_initial::migration(), m0002_unique_label::migration()]\n}\n",
-    );
-    p.write(
-        "migrations/mod.rs",
-        "pub mod inventory;\n\npub fn all() -> Vec<migrate_core::Migration> {\n    inventory::all()\n}\n",
     );
     p.models(
         r#"

@@ -6,7 +6,7 @@ use migrate_core::schema::{migration_sql, Backend};
 use migrate_core::ProjectState;
 
 fn history_sql(backend: Backend, backwards: bool) -> String {
-    let loader = Loader::new(shop::migrations::all()).unwrap();
+    let loader = Loader::new(shop::MIGRATIONS.all()).unwrap();
     let mut state = ProjectState::new();
     let mut out = String::new();
     for key in loader.graph().topological_order() {

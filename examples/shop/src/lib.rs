@@ -3,13 +3,5 @@
 
 pub mod models;
 
-#[path = "../migrations/mod.rs"]
-pub mod migrations;
-
-/// The shop as its migrate binary sees it.
-pub fn project() -> migrate_cli::Project {
-    migrate_cli::Project::new(
-        migrations::all(),
-        concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"),
-    )
-}
+/// The migration files of `migrations/`, found when the crate is compiled.
+pub static MIGRATIONS: migrate_core::Migrations = migrate_core::migrations!();

@@ -6,12 +6,12 @@ use migrate_core::registry;
 
 #[test]
 fn migrations_match_models() {
-    migrate_core::drift::assert_no_drift(shop::migrations::all());
+    migrate_core::drift::assert_no_drift(shop::MIGRATIONS.all());
 }
 
 #[test]
 fn replaying_the_migrations_gives_exactly_the_models_state() {
-    let replayed = Loader::new(shop::migrations::all())
+    let replayed = Loader::new(shop::MIGRATIONS.all())
         .unwrap()
         .project_state()
         .unwrap();

@@ -29,7 +29,7 @@ fn ok(db: &TestDb, args: &[&str]) -> String {
 }
 
 fn final_state() -> migrate_core::ProjectState {
-    Loader::new(shop::migrations::all())
+    Loader::new(shop::MIGRATIONS.all())
         .unwrap()
         .project_state()
         .unwrap()

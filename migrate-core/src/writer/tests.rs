@@ -70,25 +70,3 @@ fn the_same_migration_gives_the_same_bytes() {
         migration_file(&sample()).unwrap()
     );
 }
-
-#[test]
-fn indexes_list_modules_in_name_order() {
-    let names = ["0002_customer_phone".to_owned(), "0001_initial".to_owned()];
-    insta::assert_snapshot!(app_index("customers", &names).unwrap());
-    insta::assert_snapshot!(root_index(&["tenants".into(), "customers".into()]).unwrap());
-}
-
-#[test]
-fn keyword_apps_are_raw_modules_and_impossible_names_are_errors() {
-    let index = root_index(&["type".into(), "shop".into()]).unwrap();
-    assert!(index.contains("pub mod r#type;"), "{index}");
-    assert!(index.contains("r#type::all()"), "{index}");
-    for bad in ["self", "_", "9lives", "a-b", "a b"] {
-        let err = root_index(&[bad.into()]).unwrap_err().to_string();
-        assert!(err.contains(&format!("app `{bad}`")), "{err}");
-    }
-    let err = app_index("shop", &["0002_a-b".into()])
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("migration `m0002_a-b`"), "{err}");
-}
