@@ -164,6 +164,9 @@ pub enum Error {
     #[error("unsupported database URL {url}; use sqlite://, postgres:// or mysql://")]
     UnsupportedUrl { url: String },
 
+    #[error("the database {name} speaks {driver}, which this tool does not; use SQLite, PostgreSQL or MySQL/MariaDB")]
+    UnknownBackend { name: String, driver: String },
+
     #[error("this build has no {backend} driver; enable the `{backend}` feature of migrate-core (and migrate-cli)")]
     NoDriver { backend: &'static str },
 

@@ -5,7 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
+
+use crate::executor::DbConnection;
 
 use crate::error::{Error, Result};
 use crate::migration::MigrationKey;
@@ -32,7 +34,7 @@ fn placeholders(backend: Backend) -> (&'static str, &'static str) {
 }
 
 /// Creates the history table, or adds the `checksum` column to one from before it.
-pub async fn ensure_table(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
+pub async fn ensure_table(conn: &mut DbConnection, backend: Backend) -> Result<()> {
     sqlx::raw_sql(&schema::history_table(backend))
         .execute(&mut *conn)
         .await
@@ -49,7 +51,7 @@ pub async fn ensure_table(conn: &mut AnyConnection, backend: Backend) -> Result<
     Ok(())
 }
 
-async fn has_checksum_column(conn: &mut AnyConnection, backend: Backend) -> Result<bool> {
+async fn has_checksum_column(conn: &mut DbConnection, backend: Backend) -> Result<bool> {
     let sql = match backend {
         Backend::Sqlite => format!("SELECT 1 FROM pragma_table_info('{TABLE}') WHERE name = 'checksum'"),
         Backend::Postgres => format!("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{TABLE}' AND column_name = 'checksum'"),
@@ -63,7 +65,7 @@ async fn has_checksum_column(conn: &mut AnyConnection, backend: Backend) -> Resu
     .await
 }
 
-async fn any_row(conn: &mut AnyConnection, sql: &str, context: &str) -> Result<bool> {
+async fn any_row(conn: &mut DbConnection, sql: &str, context: &str) -> Result<bool> {
     let rows = sqlx::query(sql)
         .fetch_all(&mut *conn)
         .await
@@ -73,7 +75,7 @@ async fn any_row(conn: &mut AnyConnection, sql: &str, context: &str) -> Result<b
 
 /// Whether the history table exists. Only a run that records creates it, as in Django: a
 /// command that only reads the history leaves the database as it found it.
-async fn has_table(conn: &mut AnyConnection, backend: Backend) -> Result<bool> {
+async fn has_table(conn: &mut DbConnection, backend: Backend) -> Result<bool> {
     let sql = match backend {
         Backend::Sqlite => format!("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '{TABLE}'"),
         Backend::Postgres => format!("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{TABLE}'"),
@@ -85,7 +87,7 @@ async fn has_table(conn: &mut AnyConnection, backend: Backend) -> Result<bool> {
 /// The recorded migrations with their checksums (`None` for rows from before checksums
 /// were kept): none when the history table does not exist yet.
 pub async fn history(
-    conn: &mut AnyConnection,
+    conn: &mut DbConnection,
     backend: Backend,
 ) -> Result<BTreeMap<MigrationKey, Option<String>>> {
     if !has_table(conn, backend).await? {
@@ -97,7 +99,7 @@ pub async fn history(
 
 /// The history table's rows, with their checksums when `checksums` (else `None`).
 async fn read(
-    conn: &mut AnyConnection,
+    conn: &mut DbConnection,
     backend: Backend,
     checksums: bool,
 ) -> Result<BTreeMap<MigrationKey, Option<String>>> {
@@ -144,7 +146,7 @@ pub(crate) fn text(
 
 /// Sets the checksum of `key`'s row.
 pub async fn set_checksum(
-    conn: &mut AnyConnection,
+    conn: &mut DbConnection,
     backend: Backend,
     key: &MigrationKey,
     checksum: &str,
@@ -168,7 +170,7 @@ pub async fn set_checksum(
 }
 
 /// The recorded migrations: none when the history table does not exist yet.
-pub async fn applied(conn: &mut AnyConnection, backend: Backend) -> Result<BTreeSet<MigrationKey>> {
+pub async fn applied(conn: &mut DbConnection, backend: Backend) -> Result<BTreeSet<MigrationKey>> {
     if !has_table(conn, backend).await? {
         return Ok(BTreeSet::new());
     }
@@ -176,7 +178,7 @@ pub async fn applied(conn: &mut AnyConnection, backend: Backend) -> Result<BTree
 }
 
 pub async fn is_applied(
-    conn: &mut AnyConnection,
+    conn: &mut DbConnection,
     backend: Backend,
     key: &MigrationKey,
 ) -> Result<bool> {
@@ -197,7 +199,7 @@ pub async fn is_applied(
 }
 
 pub async fn record(
-    conn: &mut AnyConnection,
+    conn: &mut DbConnection,
     backend: Backend,
     key: &MigrationKey,
     checksum: Option<&str>,
@@ -209,11 +211,7 @@ pub async fn record(
     Ok(())
 }
 
-pub async fn unrecord(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    key: &MigrationKey,
-) -> Result<()> {
+pub async fn unrecord(conn: &mut DbConnection, backend: Backend, key: &MigrationKey) -> Result<()> {
     let q = |s: &str| schema::quote(backend, s);
     let (p1, p2) = placeholders(backend);
     sqlx::query(&format!(

@@ -66,7 +66,10 @@ pub fn expand(input: TokenStream) -> TokenStream {
 
 fn try_expand(input: TokenStream) -> syn::Result<TokenStream> {
     let input: Input = syn::parse2(input)?;
-    let span = input.dir.as_ref().map_or_else(Span::call_site, LitStr::span);
+    let span = input
+        .dir
+        .as_ref()
+        .map_or_else(Span::call_site, LitStr::span);
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR").ok_or_else(|| {
         syn::Error::new(
             span,
@@ -144,9 +147,8 @@ fn migration_files(dir: &Path) -> Result<Vec<File>, String> {
     if !dir.is_dir() {
         return Ok(files);
     }
-    let read = |d: &Path| {
-        std::fs::read_dir(d).map_err(|e| format!("cannot read {}: {e}", d.display()))
-    };
+    let read =
+        |d: &Path| std::fs::read_dir(d).map_err(|e| format!("cannot read {}: {e}", d.display()));
     for app in read(dir)? {
         let app = app.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         let Some(app_name) = listed(&app.file_name()) else {

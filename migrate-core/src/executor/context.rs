@@ -2,7 +2,7 @@
 //! it was) and [`Batches`] (rows a batch at a time, committed per batch when the migration
 //! is not atomic).
 
-use sqlx::AnyConnection;
+use super::DbConnection;
 
 use super::{exec, Event, Report};
 use crate::error::{Error, Result};
@@ -13,7 +13,7 @@ use crate::state::{ModelRef, ProjectState};
 /// transaction when it is atomic, and the schema as it was at this point of the history
 /// (table and column names as they were then, not as the models are today).
 pub struct RunContext<'a> {
-    pub(super) conn: &'a mut AnyConnection,
+    pub(super) conn: &'a mut DbConnection,
     pub(super) backend: Backend,
     pub(super) state: &'a ProjectState,
     pub(super) app: &'a str,
@@ -42,7 +42,7 @@ impl RunContext<'_> {
     }
 
     /// The connection, for queries with bound parameters (`sqlx::query(…).bind(…)`).
-    pub fn connection(&mut self) -> &mut AnyConnection {
+    pub fn connection(&mut self) -> &mut DbConnection {
         self.conn
     }
 

@@ -9,6 +9,7 @@
 //! What they share is in `session.rs` (statements, the history rows, Rust operations) and
 //! `context.rs` (what a data migration sees). This module plans, renders ahead and reports.
 
+mod connection;
 mod context;
 mod mysql;
 mod postgres;
@@ -19,20 +20,99 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
-use sqlx::{AnyConnection, Connection, Row};
+use sqlx::Row;
 
 use crate::error::{Error, Result};
 use crate::loader::{apply, Loader};
-use crate::migration::{Migration, MigrationKey};
+use crate::migration::{Migration, MigrationKey, Migrations};
 use crate::planner::{self, Direction, Step, Target};
 use crate::recorder;
 use crate::schema::{self, Backend, RenderedOp};
 use crate::spin::spin;
 use crate::state::ProjectState;
 
+pub use connection::DbConnection;
 pub use context::{Batches, RunContext};
 pub use mysql::Progress;
 use session::Session;
+
+impl Migrations {
+    /// Applies every pending migration over a connection of the application's own pool,
+    /// as `migrate` does with no argument: under the run's lock (a second instance starting
+    /// at the same time waits, then finds nothing to do), after checking the applied
+    /// migrations against their files. Returns the migrations it applied, in order; the
+    /// connection goes back to the pool with the settings it had.
+    ///
+    /// ```ignore
+    /// let pool = sqlx::PgPool::connect(&url).await?;
+    /// let applied = my_app::MIGRATIONS.run(&pool).await?;
+    /// ```
+    ///
+    /// Nothing of the autodetector or the writer is reached from here: a binary that only
+    /// migrates links neither.
+    pub async fn run<DB>(&self, pool: &sqlx::Pool<DB>) -> Result<Vec<MigrationKey>>
+    where
+        DB: sqlx::Database,
+        DB::Connection: sqlx_core::any::AnyConnectionBackend,
+    {
+        let conn = pool.acquire().await.map_err(|source| Error::Database {
+            context: "taking a connection from the pool".into(),
+            source,
+        })?;
+        let mut executor =
+            Executor::over(DbConnection::pooled(conn), "the pool's database").await?;
+        let applied = executor.apply_all(self.all()).await;
+        let closed = executor.close().await;
+        let applied = applied?;
+        closed?;
+        Ok(applied)
+    }
+}
+
+impl Executor {
+    /// Applies every pending migration of `migrations` (what `migrate` with no argument
+    /// does) and returns the ones applied.
+    pub async fn apply_all(&mut self, migrations: Vec<Migration>) -> Result<Vec<MigrationKey>> {
+        let recorded: BTreeSet<MigrationKey> =
+            self.history(&mut |_| {}).await?.into_keys().collect();
+        let loader = Loader::with_applied(migrations, &recorded)?;
+        crate::drift::leaves(&loader)?;
+        let mut applied = Vec::new();
+        let mut report = |event: Event<'_>| {
+            if let Event::Finished(step, _) = event {
+                applied.push(step.key.clone());
+            }
+        };
+        self.migrate(&loader, &Target::All, false, &mut report)
+            .await?;
+        Ok(applied)
+    }
+}
+
+/// Opens a connection with the backend's driver, or says it is not compiled in.
+async fn open(backend: Backend, url: &str) -> Result<sqlx::Result<DbConnection>> {
+    use sqlx::Connection;
+    Ok(match backend {
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite => sqlx::SqliteConnection::connect(url)
+            .await
+            .map(DbConnection::new),
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => sqlx::PgConnection::connect(url)
+            .await
+            .map(DbConnection::new),
+        #[cfg(feature = "mysql")]
+        Backend::Mysql => sqlx::MySqlConnection::connect(url)
+            .await
+            .map(DbConnection::new),
+        #[allow(unreachable_patterns)]
+        _ => {
+            return Err(Error::NoDriver {
+                backend: backend.name(),
+            })
+        }
+    })
+}
 
 /// The backend a database URL names.
 pub fn backend_of(url: &str) -> Result<Backend> {
@@ -128,6 +208,9 @@ pub(crate) type Report<'r> = dyn for<'e> FnMut(Event<'e>) + 'r;
 
 pub struct Executor {
     session: Session,
+    /// The session settings the run changed, as they were (SQLite's pragmas), restored by
+    /// [`Executor::close`].
+    restore: String,
     url: String,
     /// SQLite's open transaction of consecutive atomic migrations.
     group: sqlite::Group,
@@ -150,17 +233,6 @@ impl Executor {
     /// Connects; an SQLite file is created if missing.
     pub async fn connect(url: &str) -> Result<Self> {
         let backend = backend_of(url)?;
-        let compiled = match backend {
-            Backend::Sqlite => cfg!(feature = "sqlite"),
-            Backend::Postgres => cfg!(feature = "postgres"),
-            Backend::Mysql => cfg!(feature = "mysql"),
-        };
-        if !compiled {
-            return Err(Error::NoDriver {
-                backend: backend.name(),
-            });
-        }
-        sqlx::any::install_default_drivers();
         let mut full = url.to_owned();
         if backend == Backend::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
             full.push_str(if url.contains('?') {
@@ -169,29 +241,68 @@ impl Executor {
                 "?mode=rwc"
             });
         }
-        let mut conn = AnyConnection::connect(&full)
-            .await
+        let conn = open(backend, &full)
+            .await?
             .map_err(|source| Error::Database {
                 context: format!("connecting to {}", redact(url)),
                 source,
             })?;
+        Executor::over(conn, url).await
+    }
+
+    /// Runs over a connection of the application's (a pool's, say); `name` is what a
+    /// message calls the database.
+    pub async fn over(mut conn: DbConnection, name: &str) -> Result<Self> {
+        let backend = conn.backend().ok_or_else(|| Error::UnknownBackend {
+            name: name.to_owned(),
+            driver: conn.driver().to_owned(),
+        })?;
+        let mut restore = String::new();
         if backend == Backend::Sqlite {
+            // What a pool's connection goes back to its pool with.
+            for pragma in ["busy_timeout", "foreign_keys"] {
+                let row = sqlx::query(&format!("PRAGMA {pragma}"))
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(|source| Error::Database {
+                        context: format!("reading PRAGMA {pragma}"),
+                        source,
+                    })?;
+                let value: i64 = row.try_get(0).unwrap_or_default();
+                restore.push_str(&format!("PRAGMA {pragma} = {value};\n"));
+            }
             // A second run waits for the first one's transaction (which spans the run's
             // atomic migrations) instead of failing: up to an hour, as MySQL's lock does.
             exec(&mut conn, "PRAGMA busy_timeout = 3600000").await?;
         }
         Ok(Executor {
+            restore,
             session: Session {
                 conn,
                 backend,
                 queued: Vec::new(),
                 history: None,
             },
-            url: url.to_owned(),
+            url: name.to_owned(),
             group: sqlite::Group::default(),
             progress: BTreeMap::new(),
             accepted: BTreeSet::new(),
         })
+    }
+
+    /// Closes the connection (a pool's goes back to its pool, with the settings it had).
+    pub async fn close(mut self) -> Result<()> {
+        if !self.restore.is_empty() {
+            exec(&mut self.session.conn, &self.restore).await?;
+        }
+        self.session
+            .conn
+            .close()
+            .await
+            .map_err(|source| Error::Database {
+                context: "closing the connection".into(),
+                source,
+            })
     }
 
     pub fn backend(&self) -> Backend {
@@ -541,7 +652,7 @@ impl Executor {
     }
 }
 
-async fn exec(conn: &mut AnyConnection, sql: &str) -> Result<()> {
+async fn exec(conn: &mut DbConnection, sql: &str) -> Result<()> {
     sqlx::raw_sql(sql)
         .execute(&mut *conn)
         .await

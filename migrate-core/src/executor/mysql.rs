@@ -12,7 +12,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
+
+use super::DbConnection;
 
 use super::session::Session;
 use super::{exec, Event, Report};
@@ -67,7 +69,7 @@ fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
     }
 }
 
-pub(super) async fn ensure_progress_table(conn: &mut AnyConnection) -> Result<()> {
+pub(super) async fn ensure_progress_table(conn: &mut DbConnection) -> Result<()> {
     let q = |s: &str| schema::quote(B, s);
     let sql = format!(
         "CREATE TABLE IF NOT EXISTS {} ({} varchar(255) NOT NULL, {} varchar(255) NOT NULL, {} varchar(9) NOT NULL, {} int NOT NULL, {} int NOT NULL, {} int NOT NULL, {} int NOT NULL, {} int NOT NULL, PRIMARY KEY ({}, {}))",
@@ -88,7 +90,7 @@ pub(super) async fn ensure_progress_table(conn: &mut AnyConnection) -> Result<()
 
 /// Every migration that a run left part-way: none when the table does not exist.
 pub(super) async fn read_progress(
-    conn: &mut AnyConnection,
+    conn: &mut DbConnection,
 ) -> Result<BTreeMap<MigrationKey, Progress>> {
     let exists = sqlx::query(&format!(
         "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {}",

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use sqlx::AnyConnection;
+use super::DbConnection;
 
 use super::context::RunContext;
 use super::{exec, Report};
@@ -17,7 +17,7 @@ use crate::schema::{self, Backend, RenderedOp};
 use crate::state::ProjectState;
 
 pub(super) struct Session {
-    pub conn: AnyConnection,
+    pub conn: DbConnection,
     pub backend: Backend,
     /// Statements that need no answer (savepoints, history rows), waiting to go in front of
     /// the next SQL sent: a round trip to SQLite's worker thread costs more than most
