@@ -37,45 +37,43 @@ fn final_state() -> migrate_core::ProjectState {
         .unwrap()
 }
 
-#[test]
-fn an_in_memory_sqlite_pool_of_one_connection_migrates_and_gets_its_connection_back() {
-    runtime().block_on(async {
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect("sqlite::memory:")
-            .await
-            .unwrap();
-        let applied = shop::MIGRATIONS.run(&pool).await.unwrap();
-        assert_eq!(
-            applied.iter().cloned().collect::<BTreeSet<_>>(),
-            whole_plan()
-        );
-        assert_eq!(applied.len(), whole_plan().len(), "each once: {applied:?}");
+#[tokio::test]
+async fn an_in_memory_sqlite_pool_of_one_connection_migrates_and_gets_its_connection_back() {
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect("sqlite::memory:")
+        .await
+        .unwrap();
+    let applied = shop::MIGRATIONS.run(&pool).await.unwrap();
+    assert_eq!(
+        applied.iter().cloned().collect::<BTreeSet<_>>(),
+        whole_plan()
+    );
+    assert_eq!(applied.len(), whole_plan().len(), "each once: {applied:?}");
 
-        // The same in-memory database, through the pool's only connection: the run gave it
-        // back, with the settings the pool made it with.
-        let count: i64 = sqlx::query("SELECT COUNT(*) FROM catalog_product")
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(count, 0);
-        let pragma = |name: &'static str| {
-            let pool = pool.clone();
-            async move {
-                sqlx::query(&format!("PRAGMA {name}"))
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap()
-                    .get::<i64, _>(0)
-            }
-        };
-        assert_eq!(pragma("foreign_keys").await, 1);
-        assert_eq!(pragma("busy_timeout").await, 5000, "sqlx's default");
+    // The same in-memory database, through the pool's only connection: the run gave it
+    // back, with the settings the pool made it with.
+    let count: i64 = sqlx::query("SELECT COUNT(*) FROM catalog_product")
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 0);
+    let pragma = |name: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(&format!("PRAGMA {name}"))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<i64, _>(0)
+        }
+    };
+    assert_eq!(pragma("foreign_keys").await, 1);
+    assert_eq!(pragma("busy_timeout").await, 5000, "sqlx's default");
 
-        // Started again: nothing to do.
-        assert_eq!(shop::MIGRATIONS.run(&pool).await.unwrap(), vec![]);
-    });
+    // Started again: nothing to do.
+    assert_eq!(shop::MIGRATIONS.run(&pool).await.unwrap(), vec![]);
 }
 
 #[test]

@@ -48,8 +48,8 @@ impl Migrations {
     /// let applied = my_app::MIGRATIONS.run(&pool).await?;
     /// ```
     ///
-    /// Nothing of the autodetector or the writer is reached from here: a binary that only
-    /// migrates links neither.
+    /// The autodetector is not reached from here: a binary that only migrates does not link
+    /// it (of the writer, only the canonical form that checksums are taken over).
     pub async fn run<DB>(&self, pool: &sqlx::Pool<DB>) -> Result<Vec<MigrationKey>>
     where
         DB: sqlx::Database,
