@@ -10,7 +10,7 @@ use std::fmt;
 use crate::state::ModelRef;
 
 /// A backend-neutral SQL column type. Each backend's schema editor maps it to its own
-/// spelling (for example `Uuid` is `uuid` on PostgreSQL and `char(36)` on MySQL).
+/// spelling (for example `Uuid` is `uuid` on PostgreSQL and `binary(16)` on MySQL).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ColumnType {
     /// `smallint` (`i16`).
@@ -36,13 +36,13 @@ pub enum ColumnType {
     Text,
     /// `uuid::Uuid`.
     Uuid,
-    /// A timestamp with time zone (`chrono::DateTime<Utc>`).
+    /// A timestamp with time zone (`chrono::DateTime<Utc>`, `time::OffsetDateTime`).
     TimestampTz,
-    /// A timestamp without time zone (`chrono::NaiveDateTime`).
+    /// A timestamp without time zone (`chrono::NaiveDateTime`, `time::PrimitiveDateTime`).
     Timestamp,
-    /// `chrono::NaiveDate`.
+    /// `chrono::NaiveDate`, `time::Date`.
     Date,
-    /// `chrono::NaiveTime`.
+    /// `chrono::NaiveTime`, `time::Time`.
     Time,
     /// JSON (`serde_json::Value`).
     Json,
@@ -277,7 +277,7 @@ impl FieldType {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a model field",
     label = "unsupported field type",
-    note = "supported: i16, i32, i64, bool, f32, f64, String, Vec<u8>, uuid::Uuid, chrono's DateTime<Utc>/NaiveDateTime/NaiveDate/NaiveTime, rust_decimal::Decimal, serde_json::Value, Option<T> of those, ForeignKey<T>, OneToOne<T>, ManyToMany<T>"
+    note = "supported: i16, i32, i64, bool, f32, f64, String, Vec<u8>, uuid::Uuid, chrono's DateTime<Utc>/NaiveDateTime/NaiveDate/NaiveTime, time's OffsetDateTime/PrimitiveDateTime/Date/Time, rust_decimal::Decimal, serde_json::Value, Option<T> of those, ForeignKey<T>, OneToOne<T>, ManyToMany<T>"
 )]
 pub trait ColumnValue {
     const COLUMN_TYPE: ColumnType;
@@ -302,6 +302,14 @@ column_values! {
 
 #[cfg(feature = "uuid")]
 column_values! { uuid::Uuid => ColumnType::Uuid }
+
+#[cfg(feature = "time")]
+column_values! {
+    time::OffsetDateTime => ColumnType::TimestampTz,
+    time::PrimitiveDateTime => ColumnType::Timestamp,
+    time::Date => ColumnType::Date,
+    time::Time => ColumnType::Time,
+}
 
 #[cfg(feature = "chrono")]
 column_values! {

@@ -88,3 +88,81 @@ macro_rules! key_wrapper_impls {
 }
 
 key_wrapper_impls!(ForeignKey, OneToOne);
+
+// A relation is its key in the database and on the wire: the impls below let a model with
+// relations also derive `sqlx::FromRow` (the column is `<field>_id`: `#[sqlx(rename =
+// "tenant_id")]`), be bound in a query, and derive serde's traits (feature `serde`).
+macro_rules! key_wrapper_io {
+    ($($wrapper:ident),*) => {$(
+        impl<T: Model, DB: sqlx::Database> sqlx::Type<DB> for $wrapper<T>
+        where
+            T::PrimaryKey: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <T::PrimaryKey as sqlx::Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <T::PrimaryKey as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'q, T: Model, DB: sqlx::Database> sqlx::Encode<'q, DB> for $wrapper<T>
+        where
+            T::PrimaryKey: sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                self.0.encode_by_ref(buf)
+            }
+            fn produces(&self) -> Option<DB::TypeInfo> {
+                self.0.produces()
+            }
+            fn size_hint(&self) -> usize {
+                self.0.size_hint()
+            }
+        }
+
+        impl<'r, T: Model, DB: sqlx::Database> sqlx::Decode<'r, DB> for $wrapper<T>
+        where
+            T::PrimaryKey: sqlx::Decode<'r, DB>,
+        {
+            fn decode(
+                value: <DB as sqlx::Database>::ValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                <T::PrimaryKey as sqlx::Decode<'r, DB>>::decode(value).map($wrapper)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<T: Model> serde::Serialize for $wrapper<T>
+        where
+            T::PrimaryKey: serde::Serialize,
+        {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                self.0.serialize(serializer)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<'de, T: Model> serde::Deserialize<'de> for $wrapper<T>
+        where
+            T::PrimaryKey: serde::Deserialize<'de>,
+        {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                T::PrimaryKey::deserialize(deserializer).map($wrapper)
+            }
+        }
+    )*};
+}
+
+key_wrapper_io!(ForeignKey, OneToOne);
+
+#[cfg(feature = "serde")]
+impl<T: Model> serde::Serialize for ManyToMany<T> {
+    /// Nothing: the related rows live in the join table, not in the struct.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}

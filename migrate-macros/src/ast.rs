@@ -162,7 +162,10 @@ impl<'a> Kind<'a> {
             Some("bool") => Category::Bool,
             Some("String") => Category::String,
             Some("Decimal") => Category::Decimal,
-            Some("DateTime" | "NaiveDateTime" | "NaiveDate" | "NaiveTime") => Category::Temporal,
+            Some(
+                "DateTime" | "NaiveDateTime" | "NaiveDate" | "NaiveTime" | "OffsetDateTime"
+                | "PrimitiveDateTime",
+            ) => Category::Temporal,
             _ => Category::Other,
         };
         Kind::Scalar { ty, category }

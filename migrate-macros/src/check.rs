@@ -191,7 +191,7 @@ fn check_column_attrs(cx: &Ctxt, field: &FieldInput) {
             cx.error_spanned_by(
                 attr,
                 format!(
-                    "`{}` applies only to date and time fields (DateTime<Utc>, NaiveDateTime, NaiveDate, NaiveTime)",
+                    "`{}` applies only to date and time fields (chrono's DateTime<Utc>, NaiveDateTime, NaiveDate, NaiveTime; time's OffsetDateTime, PrimitiveDateTime, Date, Time)",
                     attr.tokens
                 ),
             );

@@ -148,6 +148,33 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
+    /// A UUID as an SQL literal for a `Uuid` column: text on PostgreSQL, its 16 bytes on
+    /// SQLite and MySQL (where the column is `blob` / `binary(16)`, as sqlx encodes it).
+    pub fn uuid(&self, uuid: &str) -> String {
+        match self.backend {
+            Backend::Postgres => format!("'{uuid}'"),
+            _ => format!("X'{}'", uuid.replace('-', "")),
+        }
+    }
+
+    /// A `Uuid` column (or expression) as hyphenated lowercase text, as `rows` needs it.
+    pub fn uuid_text(&self, expr: &str) -> String {
+        let hex = format!("LOWER(HEX({expr}))");
+        let part = |from: usize, len: usize| format!("SUBSTR({hex}, {from}, {len})");
+        let parts = [
+            part(1, 8),
+            part(9, 4),
+            part(13, 4),
+            part(17, 4),
+            part(21, 12),
+        ];
+        match self.backend {
+            Backend::Postgres => format!("({expr})::text"),
+            Backend::Mysql => format!("CONCAT_WS('-', {})", parts.join(", ")),
+            Backend::Sqlite => parts.join(" || '-' || "),
+        }
+    }
+
     /// An SQL expression converted to text, as `rows` needs it.
     pub fn text(&self, expr: &str) -> String {
         match self.backend {

@@ -123,12 +123,16 @@ fn altering_and_rebuilding_tables_keeps_every_row() {
     for db in TestDb::all("shop_rows") {
         ok(&db, &["migrate", "catalog", "0001"]);
         ok(&db, &["migrate", "customers", "0001"]);
-        let t = "11111111-1111-1111-1111-111111111111";
+        let u = |s: &str| db.uuid(s);
+        let t = u("11111111-1111-1111-1111-111111111111");
         db.execute(&format!(
-            "INSERT INTO tenants_tenant (id, name, slug, twilio_sid, twilio_token) VALUES ('{t}', 'Acme', 'acme', 'AC1', 'tok1');
-             INSERT INTO catalog_product (id, tenant_id, sku, name, price) VALUES ('22222222-2222-2222-2222-222222222222', '{t}', 'SKU-1', 'Kettle', 19.99);
-             INSERT INTO catalog_product (id, tenant_id, sku, name, description, price) VALUES ('33333333-3333-3333-3333-333333333333', '{t}', 'SKU-2', 'Teapot', 'Blue', 5.00);
-             INSERT INTO customers_customer (id, tenant_id, phone_e164, display_name) VALUES ('44444444-4444-4444-4444-444444444444', '{t}', '+3312345678', 'Jo');"
+            "INSERT INTO tenants_tenant (id, name, slug, twilio_sid, twilio_token) VALUES ({t}, 'Acme', 'acme', 'AC1', 'tok1');
+             INSERT INTO catalog_product (id, tenant_id, sku, name, price) VALUES ({}, {t}, 'SKU-1', 'Kettle', 19.99);
+             INSERT INTO catalog_product (id, tenant_id, sku, name, description, price) VALUES ({}, {t}, 'SKU-2', 'Teapot', 'Blue', 5.00);
+             INSERT INTO customers_customer (id, tenant_id, phone_e164, display_name) VALUES ({}, {t}, '+3312345678', 'Jo');",
+            u("22222222-2222-2222-2222-222222222222"),
+            u("33333333-3333-3333-3333-333333333333"),
+            u("44444444-4444-4444-4444-444444444444"),
         ));
         // Alter a column (an SQLite rebuild), rename a column, add columns with a key.
         ok(&db, &["migrate"]);
@@ -263,11 +267,12 @@ fn the_credentials_data_migration_moves_rows_forwards_and_back() {
             "bbbbbbbb-0000-0000-0000-000000000002",
             "cccccccc-0000-0000-0000-000000000003",
         );
+        let (ua, ub, uc) = (db.uuid(a), db.uuid(b), db.uuid(c));
         db.execute(&format!(
-            "INSERT INTO tenants_tenant (id, name, slug, twilio_sid, twilio_token) VALUES ('{a}', 'A', 'a', 'AC-a', 'tok-a');
-             INSERT INTO tenants_tenant (id, name, slug, twilio_sid, twilio_token) VALUES ('{b}', 'B', 'b', 'AC-b', NULL);
-             INSERT INTO tenants_tenant (id, name, slug) VALUES ('{c}', 'C', 'c');
-             INSERT INTO tenants_tenantsettings (tenant_id, timezone, locale) VALUES ('{b}', 'Europe/Paris', 'fr');"
+            "INSERT INTO tenants_tenant (id, name, slug, twilio_sid, twilio_token) VALUES ({ua}, 'A', 'a', 'AC-a', 'tok-a');
+             INSERT INTO tenants_tenant (id, name, slug, twilio_sid, twilio_token) VALUES ({ub}, 'B', 'b', 'AC-b', NULL);
+             INSERT INTO tenants_tenant (id, name, slug) VALUES ({uc}, 'C', 'c');
+             INSERT INTO tenants_tenantsettings (tenant_id, timezone, locale) VALUES ({ub}, 'Europe/Paris', 'fr');"
         ));
         let out = ok(&db, &["migrate", "tenants"]);
         assert!(
@@ -276,7 +281,7 @@ fn the_credentials_data_migration_moves_rows_forwards_and_back() {
         );
         let settings = db.rows(&format!(
             "SELECT {}, timezone, locale, COALESCE(twilio_sid, '-'), COALESCE(twilio_token, '-') FROM tenants_tenantsettings ORDER BY 1",
-            db.text("tenant_id")
+            db.uuid_text("tenant_id")
         ));
         let row = |cells: [&str; 5]| cells.map(String::from).to_vec();
         assert_eq!(
@@ -304,7 +309,7 @@ fn the_credentials_data_migration_moves_rows_forwards_and_back() {
         );
         let tenants = db.rows(&format!(
             "SELECT {}, COALESCE(twilio_sid, '-'), COALESCE(twilio_token, '-') FROM tenants_tenant ORDER BY 1",
-            db.text("id")
+            db.uuid_text("id")
         ));
         let row = |cells: [&str; 3]| cells.map(String::from).to_vec();
         assert_eq!(

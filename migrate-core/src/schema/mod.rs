@@ -15,7 +15,7 @@ mod sql;
 mod sqlite;
 
 use sql::KeyRole;
-pub use sql::{literal, quote, string};
+pub use sql::{column_literal, literal, quote, string};
 
 use std::collections::BTreeSet;
 
@@ -351,8 +351,10 @@ pub fn type_name(backend: Backend, ty: ColumnType) -> String {
         (Backend::Mysql, Text) => "longtext".into(),
         (_, Text) => "text".into(),
         (Backend::Postgres, Uuid) => "uuid".into(),
-        (Backend::Mysql, Uuid) => "char(36)".into(),
-        (Backend::Sqlite, Uuid) => "char(36)".into(),
+        // 16 bytes, as sqlx encodes `Uuid` on these backends, so that the application's own
+        // queries and the tool agree on the column.
+        (Backend::Mysql, Uuid) => "binary(16)".into(),
+        (Backend::Sqlite, Uuid) => "blob".into(),
         (Backend::Postgres, TimestampTz) => "timestamp with time zone".into(),
         (Backend::Mysql, TimestampTz | Timestamp) => "datetime(6)".into(),
         (_, TimestampTz | Timestamp) => "timestamp".into(),
@@ -467,7 +469,7 @@ fn render_add_columns(b: Backend, a: &diff::Alter, out: &mut Vec<String>) {
         out.push(sql::add_column(b, table, &def));
         if one_off.is_some() {
             let rest = match &c.default {
-                Some(d) => format!("SET DEFAULT {}", literal(b, d)),
+                Some(d) => format!("SET DEFAULT {}", sql::column_literal(b, c.ty, d)),
                 None => "DROP DEFAULT".to_owned(),
             };
             out.push(sql::alter_column(b, table, &c.name, &rest));

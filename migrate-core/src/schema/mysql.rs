@@ -22,7 +22,7 @@ pub(super) fn render(d: &TableDiff, out: &mut Vec<String>) -> Result<()> {
             let sole_key = a.new.primary_key.len() == 1;
             for (_, n, one_off) in &a.alter_columns {
                 if let Some(v) = one_off {
-                    out.push(sql::fill_nulls(B, table, &n.name, v));
+                    out.push(sql::fill_nulls(B, table, n, v));
                 }
                 // MODIFY restates the whole column: an auto-increment key must say so again,
                 // or it loses its AUTO_INCREMENT.

@@ -1,8 +1,9 @@
 //! PostgreSQL: everything is altered in place, inside the migration's transaction.
 
 use super::diff::TableDiff;
+use super::sql::column_literal;
 use super::{
-    literal, render_add_columns, render_additions, render_create, render_drop, render_removals,
+    render_add_columns, render_additions, render_create, render_drop, render_removals,
     render_renames_and_drops, sql, type_name, Backend,
 };
 use crate::error::Result;
@@ -26,11 +27,11 @@ pub(super) fn render(d: &TableDiff, out: &mut Vec<String>) -> Result<()> {
                     out.push(alter(&format!("TYPE {ty} USING {c}::{ty}")));
                 }
                 if let Some(v) = one_off {
-                    out.push(sql::fill_nulls(B, table, &n.name, v));
+                    out.push(sql::fill_nulls(B, table, n, v));
                 }
                 if o.default != n.default {
                     out.push(match &n.default {
-                        Some(d) => alter(&format!("SET DEFAULT {}", literal(B, d))),
+                        Some(d) => alter(&format!("SET DEFAULT {}", column_literal(B, n.ty, d))),
                         None => alter("DROP DEFAULT"),
                     });
                 }

@@ -6,7 +6,7 @@
 //! sea-query used to build these statements, but it writes index and foreign-key names
 //! between quotes without escaping them, so a quote in a name ended the identifier.
 
-use crate::fields::{OnDelete, Value};
+use crate::fields::{ColumnType, OnDelete, Value};
 use crate::operations::Backend;
 use crate::state::{Column, ForeignKeyConstraint, Table, TableIndex};
 
@@ -66,6 +66,23 @@ pub fn literal(backend: Backend, value: &Value) -> String {
         Value::Str(s) => string(backend, s),
         Value::Now if backend == Backend::Mysql => "CURRENT_TIMESTAMP(6)".into(),
         Value::Now => "CURRENT_TIMESTAMP".into(),
+    }
+}
+
+/// `value` for a column of type `ty`: as [`literal`], except that a UUID bound for a column
+/// that stores it as 16 bytes (SQLite's `blob`, MySQL's `binary(16)`, as sqlx encodes
+/// `Uuid` there) is written as those bytes, `X'…'`.
+pub fn column_literal(backend: Backend, ty: ColumnType, value: &Value) -> String {
+    match value {
+        Value::Str(s) if ty == ColumnType::Uuid && backend != Backend::Postgres => {
+            let hex: String = s.chars().filter(|c| *c != '-').collect();
+            if hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                format!("X'{hex}'")
+            } else {
+                literal(backend, value)
+            }
+        }
+        _ => literal(backend, value),
     }
 }
 
@@ -143,7 +160,10 @@ pub(super) fn column_def(
         });
     }
     if let Some(value) = default {
-        out.push_str(&format!(" DEFAULT ({})", literal(backend, value)));
+        out.push_str(&format!(
+            " DEFAULT ({})",
+            column_literal(backend, column.ty, value)
+        ));
     }
     out
 }
@@ -347,18 +367,43 @@ pub(super) fn alter_column(backend: Backend, table: &str, column: &str, rest: &s
 }
 
 /// `UPDATE t SET c = value WHERE c IS NULL`: a one-off value for existing NULLs.
-pub(super) fn fill_nulls(backend: Backend, table: &str, column: &str, value: &Value) -> String {
-    let c = quote(backend, column);
+pub(super) fn fill_nulls(backend: Backend, table: &str, column: &Column, value: &Value) -> String {
+    let c = quote(backend, &column.name);
     format!(
         "UPDATE {} SET {c} = {} WHERE {c} IS NULL",
         quote(backend, table),
-        literal(backend, value)
+        column_literal(backend, column.ty, value)
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_uuid_is_its_sixteen_bytes_where_the_column_stores_bytes() {
+        let id = Value::Str("F0E1D2C3-b4a5-4697-8877-665544332211".into());
+        for backend in [Backend::Sqlite, Backend::Mysql] {
+            assert_eq!(
+                column_literal(backend, ColumnType::Uuid, &id),
+                "X'F0E1D2C3b4a546978877665544332211'"
+            );
+        }
+        assert_eq!(
+            column_literal(Backend::Postgres, ColumnType::Uuid, &id),
+            "'F0E1D2C3-b4a5-4697-8877-665544332211'"
+        );
+        // Not a UUID: a string as ever (the database says what it thinks of it).
+        let odd = Value::Str("x'); DROP TABLE t; --".into());
+        assert_eq!(
+            column_literal(Backend::Sqlite, ColumnType::Uuid, &odd),
+            literal(Backend::Sqlite, &odd)
+        );
+        assert_eq!(
+            column_literal(Backend::Mysql, ColumnType::Varchar(36), &id),
+            literal(Backend::Mysql, &id)
+        );
+    }
 
     #[test]
     fn identifiers_double_their_quote_character() {

@@ -3,7 +3,8 @@
 //! Django does.
 
 use super::diff::{Alter, TableDiff};
-use super::{literal, quote, render_create, render_drop, sql, Backend, KeyRole};
+use super::sql::column_literal;
+use super::{quote, render_create, render_drop, sql, Backend, KeyRole};
 use crate::error::Result;
 
 const B: Backend = Backend::Sqlite;
@@ -83,7 +84,7 @@ fn rebuild(a: &Alter, out: &mut Vec<String>) {
                     .find(|(_, n, _)| n.name == c.name)
                     .and_then(|(_, _, v)| v.as_ref());
                 match one_off {
-                    Some(v) => format!("COALESCE({}, {})", q(old), literal(B, v)),
+                    Some(v) => format!("COALESCE({}, {})", q(old), column_literal(B, c.ty, v)),
                     None => q(old),
                 }
             }
@@ -94,7 +95,7 @@ fn rebuild(a: &Alter, out: &mut Vec<String>) {
                     .find(|(n, _)| n.name == c.name)
                     .and_then(|(_, v)| v.as_ref());
                 match one_off.or(c.default.as_ref()) {
-                    Some(v) => literal(B, v),
+                    Some(v) => column_literal(B, c.ty, v),
                     None => "NULL".to_owned(),
                 }
             }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::catalog::Product;
 use super::tenants::Tenant;
 
-#[derive(Debug, Model)]
+#[derive(Debug, Model, sqlx::FromRow, serde::Serialize)]
 #[model(
     app = "customers",
     indexes(index(fields = ["tenant", "phone_e164"], name = "customer_tenant_phone_idx"))
@@ -16,13 +16,18 @@ pub struct Customer {
     #[field(primary_key)]
     pub id: Uuid,
     #[field(on_delete = Cascade)]
+    #[sqlx(rename = "tenant_id")]
     pub tenant: ForeignKey<Tenant>,
     #[field(max_length = 20)]
     pub phone_e164: String,
     #[field(renamed_from = "display_name")]
     pub nickname: Option<String>,
     #[field(on_delete = SetNull)]
+    #[sqlx(rename = "referred_by_id")]
     pub referred_by: Option<ForeignKey<Customer>>,
+    /// Rows of the join table, not a column: left out of queries and JSON.
+    #[sqlx(skip)]
+    #[serde(skip)]
     pub favourite_products: ManyToMany<Product>,
     #[field(auto_now_add)]
     pub created_at: DateTime<Utc>,

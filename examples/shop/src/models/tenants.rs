@@ -21,7 +21,7 @@ pub struct SubscriptionTier {
     pub max_users: i32,
 }
 
-#[derive(Debug, Model)]
+#[derive(Debug, Model, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 #[model(app = "tenants")]
 pub struct Tenant {
     #[field(primary_key)]
@@ -32,6 +32,7 @@ pub struct Tenant {
     pub slug: String,
     /// Tenants on no tier are on the free plan; deleting a tier leaves them there.
     #[field(on_delete = SetNull)]
+    #[sqlx(rename = "tier_id")]
     pub tier: Option<ForeignKey<SubscriptionTier>>,
     #[field(default = true)]
     pub is_active: bool,
@@ -39,10 +40,11 @@ pub struct Tenant {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Model)]
+#[derive(Debug, Model, sqlx::FromRow, serde::Serialize)]
 #[model(app = "tenants")]
 pub struct TenantSettings {
     #[field(on_delete = Cascade)]
+    #[sqlx(rename = "tenant_id")]
     pub tenant: OneToOne<Tenant>,
     #[field(max_length = 64, default = "UTC")]
     pub timezone: String,

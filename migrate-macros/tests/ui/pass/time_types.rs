@@ -1,0 +1,31 @@
+//! The `time` crate's types beside chrono's (feature `time` of migrate-core).
+
+use migrate_core::{ColumnType, FieldType, Model};
+
+#[derive(Model)]
+#[model(app = "events")]
+pub struct Event {
+    #[field(auto_now_add)]
+    pub created: time::OffsetDateTime,
+    pub local: time::PrimitiveDateTime,
+    pub day: time::Date,
+    pub at: Option<time::Time>,
+}
+
+fn main() {
+    let columns: Vec<(&str, FieldType, bool)> = Event::DEFINITION
+        .state
+        .fields
+        .iter()
+        .map(|f| (&*f.name, f.ty.clone(), f.null))
+        .collect();
+    assert_eq!(
+        &columns[1..],
+        [
+            ("created", FieldType::Column(ColumnType::TimestampTz), false),
+            ("local", FieldType::Column(ColumnType::Timestamp), false),
+            ("day", FieldType::Column(ColumnType::Date), false),
+            ("at", FieldType::Column(ColumnType::Time), true),
+        ]
+    );
+}
