@@ -93,7 +93,20 @@ fn load_against(project: Project, recorded: &BTreeSet<MigrationKey>) -> anyhow::
     Ok(loader)
 }
 
+/// Refuses an app that has no migrations, naming those that do.
+fn check_app<'a>(app: &str, known: impl IntoIterator<Item = &'a str>) -> anyhow::Result<()> {
+    let known: Vec<&str> = known.into_iter().collect();
+    if !known.contains(&app) {
+        anyhow::bail!("app {app} has no migrations; apps: {}", known.join(", "));
+    }
+    Ok(())
+}
+
+/// The target of `migrate [APP] [NAME|zero]`, checked before anything is printed or run.
 fn target(loader: &Loader, app: Option<&str>, migration: Option<&str>) -> anyhow::Result<Target> {
+    if let Some(app) = app {
+        check_app(app, loader.graph().app_leaves().into_keys())?;
+    }
     Ok(match (app, migration) {
         (None, _) => Target::All,
         (Some(app), None) => Target::App(app.to_owned()),
@@ -361,12 +374,8 @@ pub fn showmigrations(
     for key in order {
         apps.entry(&*key.app).or_default().push(key);
     }
-    if let Some(unknown) = args.apps.iter().find(|a| !apps.contains_key(a.as_str())) {
-        let names: Vec<&str> = apps.keys().copied().collect();
-        anyhow::bail!(
-            "app {unknown} has no migrations; apps: {}",
-            names.join(", ")
-        );
+    for app in &args.apps {
+        check_app(app, apps.keys().copied())?;
     }
     for (app, mut names) in apps {
         if !args.apps.is_empty() && !args.apps.iter().any(|a| a == app) {

@@ -234,3 +234,30 @@ fn a_closed_pipe_ends_the_program_quietly() {
         );
     }
 }
+
+#[test]
+fn migrate_names_an_unknown_app_before_printing_a_plan() {
+    let dir = std::env::temp_dir().join("migrate-shop-cli-unknown-app");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("db.sqlite3").display());
+    for args in [
+        &["migrate", "billing"][..],
+        &["migrate", "billing", "zero"],
+        &["migrate", "billing", "--plan"],
+        &["showmigrations", "billing"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_migrate"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim(),
+            "error: app billing has no migrations; apps: catalog, customers, tenants",
+            "{args:?}"
+        );
+    }
+}
