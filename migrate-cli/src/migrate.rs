@@ -341,7 +341,17 @@ pub fn showmigrations(
     let history = rt.block_on(executor.history(&mut waiting_notice(&url)))?;
     let recorded: BTreeSet<MigrationKey> = history.keys().cloned().collect();
     let partial = rt.block_on(executor.partial())?;
-    let loader = load_against(project, &recorded)?;
+    // Listing works on a conflicted graph too (branches merged in git), as in Django; it
+    // says so, and how to join them.
+    let loader = Loader::with_applied(project.migrations, &recorded)
+        .context("the migrations do not load")?;
+    for (app, leaves) in loader.graph().conflicts() {
+        let names: Vec<&str> = leaves.iter().map(|k| &*k.name).collect();
+        eprintln!(
+            "warning: conflicting migrations in app {app}: {} are all leaves; run `makemigrations --merge` to join them",
+            names.join(", ")
+        );
+    }
     let verification = checksum::verify(&loader, &history);
     let applied = loader.effective_applied(&recorded);
     let order = loader.graph().topological_order();

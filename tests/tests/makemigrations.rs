@@ -427,6 +427,18 @@ fn merge_joins_two_branches_made_by_the_tool() {
             "{command:?}"
         );
     }
+    // Listing still works, both branches shown, and says the graph is conflicted.
+    let out = p.migrate(&["showmigrations"], "");
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(" [ ] 0002_author_born\n") && stdout.contains(" [ ] 0002_author_email\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(&refusal.replace("error:", "warning:")),
+        "{stderr}"
+    );
     let out = p.migrate(&["makemigrations", "--merge"], "");
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}{stderr}");
