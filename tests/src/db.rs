@@ -11,7 +11,8 @@ use migrate_core::schema::{type_name, Backend};
 use migrate_core::ProjectState;
 use sqlx::{AnyConnection, Connection, Row};
 
-fn runtime() -> tokio::runtime::Runtime {
+/// A current-thread runtime for tests that drive sqlx themselves.
+pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -8,17 +8,10 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use migrate_core::schema::{column_literal, Backend};
 use migrate_core::{ColumnType, ForeignKey, ManyToMany, OneToOne, Value};
-use migrate_tests::db::TestDb;
+use migrate_tests::db::{runtime, TestDb};
 use shop::models::customers::Customer;
 use shop::models::tenants::{Tenant, TenantSettings};
 use uuid::Uuid;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
 
 /// A UUID with bytes above 0x7f (not text), the `n`th.
 fn uuid(n: u128) -> Uuid {

@@ -7,15 +7,8 @@ use std::collections::BTreeSet;
 use migrate_core::loader::Loader;
 use migrate_core::schema::Backend;
 use migrate_core::MigrationKey;
-use migrate_tests::db::{expected, TestDb};
+use migrate_tests::db::{expected, runtime, TestDb};
 use sqlx::Row;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
 
 /// What a fresh database's run applies: the plan `migrate` makes (the tenants squash stands
 /// for the migrations it replaces).
