@@ -5,11 +5,14 @@
 //! A project's binary hands over its compiled-in migrations, which know where their files
 //! live (`inventory` registrations of the models exist only in the binary that links them):
 //!
-//! ```ignore
+//! ```no_run
+//! # mod my_app { pub static MIGRATIONS: migrate_core::Migrations = migrate_core::migrations!(); }
 //! fn main() -> std::process::ExitCode {
 //!     migrate_cli::main(my_app::MIGRATIONS)
 //! }
 //! ```
+
+#![warn(missing_docs)]
 
 mod database;
 mod files;

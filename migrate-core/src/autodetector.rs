@@ -34,6 +34,7 @@ pub struct RenameHints {
 }
 
 impl RenameHints {
+    /// Collects the `renamed_from` hints of the given model definitions.
     pub fn from_definitions<'a>(defs: impl IntoIterator<Item = &'a ModelDef>) -> Self {
         let mut hints = RenameHints::default();
         for def in defs {
@@ -54,14 +55,17 @@ impl RenameHints {
 /// What makemigrations would write: new migrations, in dependency order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Changes {
+    /// The new migrations, each app's after its previous leaf.
     pub migrations: Vec<Migration>,
 }
 
 impl Changes {
+    /// Whether the models match the migrations (nothing to write).
     pub fn is_empty(&self) -> bool {
         self.migrations.is_empty()
     }
 
+    /// The new migrations of one app, in order.
     pub fn for_app<'s>(&'s self, app: &'s str) -> impl Iterator<Item = &'s Migration> + 's {
         self.migrations.iter().filter(move |m| m.app == app)
     }
@@ -71,9 +75,13 @@ impl Changes {
 /// existing migration of each app (new migrations follow it).
 #[derive(Clone, Copy, Debug)]
 pub struct Autodetector<'a> {
+    /// The state the existing migrations build.
     pub from: &'a ProjectState,
+    /// The state the models declare.
     pub to: &'a ProjectState,
+    /// The renames the models declare.
     pub hints: &'a RenameHints,
+    /// Each app's latest migration, which its new migrations depend on.
     pub leaves: &'a BTreeMap<Name, MigrationKey>,
 }
 

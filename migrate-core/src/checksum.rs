@@ -76,7 +76,9 @@ pub fn differences(recorded: &str, m: &Migration) -> Vec<String> {
 /// An applied migration whose file says something else now.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Changed {
+    /// The applied migration.
     pub key: MigrationKey,
+    /// What differs, one line each (the header, or an operation by position).
     pub differences: Vec<String>,
 }
 
@@ -93,6 +95,7 @@ pub struct Verification {
 }
 
 impl Verification {
+    /// Whether nothing applied changed or went missing (unverified rows are not a problem).
     pub fn is_clean(&self) -> bool {
         self.changed.is_empty() && self.missing.is_empty()
     }

@@ -1,11 +1,11 @@
 //! Drift: what the models declare that the migrations do not. The same comparison serves
 //! `makemigrations --check` and a one-line test in the user's crate:
 //!
-//! ```ignore
-//! #[test]
-//! fn migrations_match_models() {
-//!     migrate_core::drift::assert_no_drift(my_app::migrations::all());
-//! }
+//! ```
+//! pub static MIGRATIONS: migrate_core::Migrations = migrate_core::migrations!();
+//!
+//! // In the crate's tests, as `#[test] fn migrations_match_models()`:
+//! migrate_core::drift::assert_no_drift(MIGRATIONS.all());
 //! ```
 
 use std::collections::BTreeMap;

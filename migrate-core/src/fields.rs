@@ -27,7 +27,9 @@ pub enum ColumnType {
     Double,
     /// `decimal(max_digits, decimal_places)` (`rust_decimal::Decimal`).
     Decimal {
+        /// Digits in all.
         max_digits: u16,
+        /// Digits after the decimal point.
         decimal_places: u16,
     },
     /// `varchar(n)` (`String` with `max_length`).
@@ -112,10 +114,13 @@ impl fmt::Display for ColumnType {
 /// A column default given as a literal (`#[field(default = 0)]`), or the current time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Value {
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer literal.
     Int(i64),
     /// A float or decimal literal, kept as written so that it compares exactly.
     Number(Cow<'static, str>),
+    /// A string literal.
     Str(Cow<'static, str>),
     /// The time of insertion (`auto_now_add`, `auto_now`).
     Now,
@@ -136,11 +141,18 @@ impl fmt::Display for Value {
 /// What the database does to referencing rows when the referenced row is deleted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OnDelete {
+    /// Delete the referencing rows too.
     Cascade,
+    /// Refuse to delete a row that is referenced (Django's `PROTECT`; `ON DELETE RESTRICT`).
     Protect,
+    /// Refuse to delete a row that is referenced (`ON DELETE RESTRICT`).
     Restrict,
+    /// Set the referencing column to NULL (the field must be `Option`).
     SetNull,
+    /// Set the referencing column to its default (the field needs one).
     SetDefault,
+    /// `ON DELETE NO ACTION`: the deletion fails if rows still refer to it when the statement
+    /// (or, for a deferred constraint, the transaction) ends.
     DoNothing,
 }
 
@@ -246,11 +258,24 @@ pub enum FieldType {
     /// A column of the given type.
     Column(ColumnType),
     /// A `<field>_id` column referencing the target's primary key.
-    ForeignKey { to: ModelRef, on_delete: OnDelete },
+    ForeignKey {
+        /// The referenced model.
+        to: ModelRef,
+        /// What a deletion of the referenced row does.
+        on_delete: OnDelete,
+    },
     /// A foreign key that is also unique.
-    OneToOne { to: ModelRef, on_delete: OnDelete },
+    OneToOne {
+        /// The referenced model.
+        to: ModelRef,
+        /// What a deletion of the referenced row does.
+        on_delete: OnDelete,
+    },
     /// No column: an automatic join table `<table>_<field>`.
-    ManyToMany { to: ModelRef },
+    ManyToMany {
+        /// The related model.
+        to: ModelRef,
+    },
 }
 
 impl FieldType {
@@ -280,6 +305,7 @@ impl FieldType {
     note = "supported: i16, i32, i64, bool, f32, f64, String, Vec<u8>, uuid::Uuid, chrono's DateTime<Utc>/NaiveDateTime/NaiveDate/NaiveTime, time's OffsetDateTime/PrimitiveDateTime/Date/Time, rust_decimal::Decimal, serde_json::Value, Option<T> of those, ForeignKey<T>, OneToOne<T>, ManyToMany<T>"
 )]
 pub trait ColumnValue {
+    /// The column type the field gets.
     const COLUMN_TYPE: ColumnType;
 }
 

@@ -131,6 +131,7 @@ impl MigrationGraph {
         nodes.iter().map(|&n| &self.keys[n])
     }
 
+    /// Whether the graph has this migration.
     pub fn contains(&self, key: &MigrationKey) -> bool {
         self.index.contains_key(key)
     }
@@ -145,10 +146,12 @@ impl MigrationGraph {
         self.edges(&self.children, key)
     }
 
+    /// The number of migrations.
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
+    /// Whether there are no migrations.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }

@@ -1,7 +1,12 @@
 //! Everything that is not syntax or argv: the schema state built from `#[derive(Model)]`
-//! structs, and (in later modules) operations, the autodetector, the graph and the executor.
+//! structs, the operations, the autodetector, the migration graph, each backend's SQL and
+//! the executor that applies migrations.
 //!
 //! A user depends on this crate only: the derive is re-exported as [`Model`](macro@Model).
+//! [`reference`](mod@reference) describes every attribute and supported type, with the column each gets
+//! on SQLite, PostgreSQL and MySQL.
+
+#![warn(missing_docs)]
 
 // Lets the derive's generated `::migrate_core::…` paths resolve inside this crate's own tests.
 extern crate self as migrate_core;
@@ -37,6 +42,7 @@ pub mod optimizer;
 pub mod planner;
 pub mod questioner;
 pub mod recorder;
+pub mod reference;
 pub mod registry;
 pub mod schema;
 mod spin;
@@ -65,6 +71,7 @@ pub use model::{ForeignKey, ManyToMany, Model, ModelDef, OneToOne};
 pub use state::{Constraint, Field, Index, ModelKey, ModelRef, ModelState, ProjectState};
 
 /// `#[derive(Model)]`: turns a struct into a registered, statically known model definition.
+/// Its attributes and the types a field can have: [`reference`](mod@reference).
 pub use migrate_macros::Model;
 
 /// `migrations!()`: the crate's migration files, found when it is compiled, as a
@@ -76,7 +83,7 @@ pub use migrate_macros::Model;
 /// rustc sees an edit to a file by itself; to rebuild when a file is added or deleted, the
 /// crate needs a build script (`build.rs` beside `Cargo.toml`) saying so:
 ///
-/// ```ignore
+/// ```
 /// fn main() {
 ///     println!("cargo:rerun-if-changed=migrations");
 /// }

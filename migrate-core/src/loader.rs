@@ -9,6 +9,8 @@ use crate::migration::{Migration, MigrationKey};
 use crate::state::ProjectState;
 
 #[derive(Debug)]
+/// The compiled-in migrations, their dependency graph (with squashes resolved against what is
+/// applied), and the state they build.
 pub struct Loader {
     migrations: BTreeMap<MigrationKey, Migration>,
     graph: MigrationGraph,
@@ -97,14 +99,17 @@ impl Loader {
         applied
     }
 
+    /// The dependency graph.
     pub fn graph(&self) -> &MigrationGraph {
         &self.graph
     }
 
+    /// The migration with this key, if the graph has it.
     pub fn get(&self, key: &MigrationKey) -> Option<&Migration> {
         self.migrations.get(key)
     }
 
+    /// Every migration, in key order.
     pub fn migrations(&self) -> impl Iterator<Item = &Migration> {
         self.migrations.values()
     }

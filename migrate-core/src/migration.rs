@@ -9,11 +9,14 @@ use crate::state::Name;
 /// `(app, name)` of a migration, e.g. `tenants.0002_tenant_status`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MigrationKey {
+    /// The app label.
     pub app: Name,
+    /// The migration's name, such as `0002_tenant_status`.
     pub name: Name,
 }
 
 impl MigrationKey {
+    /// The key of `app.name`.
     pub fn new(app: impl Into<Name>, name: impl Into<Name>) -> Self {
         MigrationKey {
             app: app.into(),
@@ -29,21 +32,37 @@ impl fmt::Display for MigrationKey {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// One migration file's content. A file builds it with the methods below:
+///
+/// ```
+/// use migrate_core::prelude::*;
+///
+/// let migration = Migration::new("blog", "0002_post_title")
+///     .depends_on("blog", "0001_initial")
+///     .operations([AddField::new("Post", Field::new("title", Varchar(200)).default("")).into()]);
+/// assert_eq!(migration.key().to_string(), "blog.0002_post_title");
+/// ```
 pub struct Migration {
+    /// The app label.
     pub app: Name,
+    /// The name, unique in the app (the file's name).
     pub name: Name,
+    /// Migrations that must run before this one.
     pub dependencies: Vec<MigrationKey>,
     /// Migrations that must run after this one (the reverse of a dependency).
     pub run_before: Vec<MigrationKey>,
+    /// What the migration does, in order.
     pub operations: Vec<Operation>,
     /// Run inside one transaction (default). Off for statements that refuse transactions.
     pub atomic: bool,
+    /// The app's first migration (the writer marks it in the file, as Django's `initial = True`).
     pub initial: bool,
     /// For a squashed migration, the migrations it stands for.
     pub replaces: Vec<MigrationKey>,
 }
 
 impl Migration {
+    /// An empty, atomic migration `name` of `app`.
     pub fn new(app: impl Into<Name>, name: impl Into<Name>) -> Self {
         Migration {
             app: app.into(),
@@ -57,35 +76,42 @@ impl Migration {
         }
     }
 
+    /// Its `(app, name)`.
     pub fn key(&self) -> MigrationKey {
         MigrationKey::new(self.app.clone(), self.name.clone())
     }
 
+    /// Marks it as the app's initial migration.
     pub fn initial(mut self) -> Self {
         self.initial = true;
         self
     }
 
+    /// Runs it outside a transaction (for statements such as `CREATE INDEX CONCURRENTLY`).
     pub fn non_atomic(mut self) -> Self {
         self.atomic = false;
         self
     }
 
+    /// Adds a dependency on `app.name`.
     pub fn depends_on(mut self, app: impl Into<Name>, name: impl Into<Name>) -> Self {
         self.dependencies.push(MigrationKey::new(app, name));
         self
     }
 
+    /// Makes `app.name` depend on this migration.
     pub fn run_before(mut self, app: impl Into<Name>, name: impl Into<Name>) -> Self {
         self.run_before.push(MigrationKey::new(app, name));
         self
     }
 
+    /// Declares that this squashed migration stands for `app.name`.
     pub fn replaces(mut self, app: impl Into<Name>, name: impl Into<Name>) -> Self {
         self.replaces.push(MigrationKey::new(app, name));
         self
     }
 
+    /// Appends operations.
     pub fn operations(mut self, ops: impl IntoIterator<Item = Operation>) -> Self {
         self.operations.extend(ops);
         self
@@ -102,8 +128,9 @@ impl Migration {
 /// them: where they were read from and the constructor of each. A `const` value, so a
 /// project keeps it in a `static`:
 ///
-/// ```ignore
+/// ```
 /// pub static MIGRATIONS: migrate_core::Migrations = migrate_core::migrations!();
+/// # assert!(MIGRATIONS.all().is_empty());
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Migrations {

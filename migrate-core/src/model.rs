@@ -27,6 +27,7 @@ pub trait Model {
 /// The hints are not part of the schema: the state built by replaying migrations has none.
 #[derive(Debug)]
 pub struct ModelDef {
+    /// The schema, as a migration would create it.
     pub state: ModelState,
     /// `#[model(renamed_from = "Old")]`: the model's previous name in the same app.
     pub renamed_from: Option<&'static str>,
@@ -37,7 +38,9 @@ pub struct ModelDef {
 /// `#[field(renamed_from = "from")]` on field `field`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FieldRename {
+    /// The field's name now.
     pub field: &'static str,
+    /// Its name before.
     pub from: &'static str,
 }
 

@@ -9,14 +9,20 @@ use crate::graph::MigrationGraph;
 use crate::migration::MigrationKey;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which way a step takes a migration.
 pub enum Direction {
+    /// Apply it.
     Forwards,
+    /// Unapply it.
     Backwards,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// One migration to apply or unapply.
 pub struct Step {
+    /// The migration.
     pub key: MigrationKey,
+    /// Which way.
     pub direction: Direction,
 }
 

@@ -5,6 +5,7 @@
 use crate::fields::Value;
 use crate::state::{Field, ModelKey};
 
+/// The autodetector's questions; `makemigrations` asks them on a terminal.
 pub trait Questioner {
     /// "Did you rename `model.old` to `model.new` (a varchar(20))?"
     fn ask_rename_field(&mut self, model: &ModelKey, old: &Field, new: &Field, ty: &str) -> bool;
@@ -24,6 +25,7 @@ pub trait Questioner {
 /// noted as a warning naming the `renamed_from` that would declare it), no invented defaults.
 #[derive(Debug, Default)]
 pub struct NonInteractive {
+    /// One line per rename it declined that looked likely.
     pub warnings: Vec<String>,
 }
 

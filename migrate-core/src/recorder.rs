@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::migration::MigrationKey;
 use crate::schema::{self, Backend};
 
+/// The history table: one row per applied migration.
 pub const TABLE: &str = "migrate_migrations";
 
 /// The companion table where MySQL runs keep how far each migration got
@@ -177,6 +178,7 @@ pub async fn applied(conn: &mut DbConnection, backend: Backend) -> Result<BTreeS
     Ok(read(conn, backend, false).await?.into_keys().collect())
 }
 
+/// Whether `key` has a row in the history table.
 pub async fn is_applied(
     conn: &mut DbConnection,
     backend: Backend,
@@ -198,6 +200,7 @@ pub async fn is_applied(
     Ok(!rows.is_empty())
 }
 
+/// Adds `key`'s row to the history table.
 pub async fn record(
     conn: &mut DbConnection,
     backend: Backend,
@@ -211,6 +214,7 @@ pub async fn record(
     Ok(())
 }
 
+/// Deletes `key`'s row from the history table.
 pub async fn unrecord(conn: &mut DbConnection, backend: Backend, key: &MigrationKey) -> Result<()> {
     let q = |s: &str| schema::quote(backend, s);
     let (p1, p2) = placeholders(backend);

@@ -10,7 +10,9 @@ use crate::operations::Operation;
 use crate::optimizer::optimize;
 
 #[derive(Debug)]
+/// A squashed migration and what it was made of.
 pub struct Squash {
+    /// The migration, with `replaces` set.
     pub migration: Migration,
     /// The number of operations of each replaced migration.
     pub replaced_operations: Vec<usize>,

@@ -1,4 +1,4 @@
-//! Migrations → Rust source. A migration file is printed by [`doc`], a small printer in
+//! Migrations → Rust source. A migration file is printed by `doc`, a small printer in
 //! rustfmt's layout, so the same migration always gives the same bytes, final as printed
 //! (no formatter runs, and `cargo fmt` does not reach the files: `migrations!()` declares
 //! them). Files spell out every field with the builder API of [`crate::prelude`] and never

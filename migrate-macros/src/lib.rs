@@ -2,6 +2,8 @@
 //! (collecting every error with its span), then emit a static model definition registered
 //! with `inventory`. Users reach it as `migrate_core::Model`.
 
+#![warn(missing_docs)]
+
 mod ast;
 mod attr;
 mod check;
@@ -13,7 +15,10 @@ mod symbol;
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 
-/// Declares a database model. See `migrate_core`'s documentation for the attributes.
+/// Declares a database model: `#[model(…)]` on the struct, `#[field(…)]` on its fields.
+///
+/// Use it as `migrate_core::Model`. Every attribute, every supported field type and the
+/// column it gets on SQLite, PostgreSQL and MySQL are in `migrate_core::reference`.
 #[proc_macro_derive(Model, attributes(model, field))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -32,6 +32,7 @@ impl std::fmt::Debug for RunContext<'_> {
 }
 
 impl RunContext<'_> {
+    /// The backend the migration runs on.
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -125,6 +126,7 @@ pub struct Batches {
 }
 
 impl Batches {
+    /// Batches of `size` rows from `sql` (a `SELECT` ordered by primary key), reported as `label`.
     pub fn new(sql: String, label: String, size: usize) -> Self {
         Batches {
             sql,

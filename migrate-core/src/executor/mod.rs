@@ -43,10 +43,15 @@ impl Migrations {
     /// migrations against their files. Returns the migrations it applied, in order; the
     /// connection goes back to the pool with the settings it had.
     ///
-    /// ```ignore
-    /// let pool = sqlx::PgPool::connect(&url).await?;
-    /// let applied = my_app::MIGRATIONS.run(&pool).await?;
+    /// ```no_run
+    /// # static MIGRATIONS: migrate_core::Migrations = migrate_core::migrations!();
+    /// # async fn start(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = sqlx::PgPool::connect(url).await?;
+    /// let applied = MIGRATIONS.run(&pool).await?;
+    /// # Ok(()) }
     /// ```
+    ///
+    /// [The reference](crate::reference#migrations-in-code) has an example that runs.
     ///
     /// The autodetector is not reached from here: a binary that only migrates does not link
     /// it (of the writer, only the canonical form that checksums are taken over).
@@ -181,31 +186,42 @@ pub enum Event<'a> {
     /// The migration just started continues where a stopped run left it: `done` of its
     /// `total` steps were done (the last of them perhaps only in part).
     Resumed {
+        /// Steps done.
         done: usize,
+        /// Steps in the migration.
         total: usize,
     },
     /// The migration just started is being taken back to where it was before a run the
     /// other way stopped part-way in it, after `done` of `total` steps.
     Reverting {
+        /// Steps done.
         done: usize,
+        /// Steps in the migration.
         total: usize,
     },
     /// A Rust operation that a stopped run was in runs again from its start: it keeps no
     /// progress of its own (MySQL).
     RustRerun,
+    /// A migration is about to run.
     Started(&'a Step),
+    /// A migration ran and was recorded (or unrecorded), in this time.
     Finished(&'a Step, Duration),
     /// Another run applied (or unapplied) it first.
     Skipped(&'a Step),
     /// A data migration's batches: `done` rows of `label` so far.
     Progress {
+        /// What the batches are of.
         label: &'a str,
+        /// Rows done so far.
         done: u64,
     },
 }
 
 pub(crate) type Report<'r> = dyn for<'e> FnMut(Event<'e>) + 'r;
 
+/// A migration run over one connection: it locks, checks the history, plans and applies
+/// (see [`Executor::migrate`]). [`Migrations::run`](crate::Migrations::run) drives one
+/// over an application's pool.
 pub struct Executor {
     session: Session,
     /// The session settings the run changed, as they were (SQLite's pragmas), restored by
@@ -305,6 +321,7 @@ impl Executor {
             })
     }
 
+    /// The backend of the connection.
     pub fn backend(&self) -> Backend {
         self.session.backend
     }
@@ -747,6 +764,7 @@ pub struct PlanStates<'l> {
 }
 
 impl<'l> PlanStates<'l> {
+    /// The states for `steps`, given what is `applied`.
     pub fn new(
         loader: &'l Loader,
         applied: &BTreeSet<MigrationKey>,

@@ -55,7 +55,7 @@ pub struct Progress {
     pub total: usize,
     /// Set when the run was undoing what a run the other way had done part-way (how many
     /// steps that run had done, and whether the operation it stopped in is completed
-    /// first): the steps are then those of [`give_up`].
+    /// first): the steps are then those of `give_up`.
     pub reverting: Option<(usize, bool)>,
     /// The step after `done` was refused, so it is known not to have run; otherwise the run
     /// stopped while it may have been running.

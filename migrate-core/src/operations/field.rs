@@ -9,12 +9,16 @@ use crate::state::{Constraint, Field, ModelKey, Name, ProjectState};
 /// a default of its own is added; it is not part of the model afterwards.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AddField {
+    /// The model's name.
     pub model: Name,
+    /// The new field.
     pub field: Field,
+    /// The value for the rows already in the table, when the field needs one and has no default.
     pub one_off_default: Option<Value>,
 }
 
 impl AddField {
+    /// Adds `field` to `model`.
     pub fn new(model: impl Into<Name>, field: Field) -> Self {
         AddField {
             model: model.into(),
@@ -23,6 +27,7 @@ impl AddField {
         }
     }
 
+    /// Fills existing rows with `value` (which the model does not keep as a default).
     pub fn one_off_default(mut self, value: impl Into<Value>) -> Self {
         self.one_off_default = Some(value.into());
         self
@@ -70,11 +75,14 @@ impl Op for AddField {
 /// Removes a field (and, in the database, its column and the indexes on it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RemoveField {
+    /// The model's name.
     pub model: Name,
+    /// The field's name.
     pub name: Name,
 }
 
 impl RemoveField {
+    /// Removes field `name` of `model`.
     pub fn new(model: impl Into<Name>, name: impl Into<Name>) -> Self {
         RemoveField {
             model: model.into(),
@@ -122,12 +130,16 @@ impl Op for RemoveField {
 /// `one_off_default` fills existing NULLs when a nullable field becomes NOT NULL.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlterField {
+    /// The model's name.
     pub model: Name,
+    /// The field as it becomes (found by its name).
     pub field: Field,
+    /// The value for rows that hold NULL, when the field becomes NOT NULL without a default.
     pub one_off_default: Option<Value>,
 }
 
 impl AlterField {
+    /// Replaces the definition of `field.name` in `model` with `field`.
     pub fn new(model: impl Into<Name>, field: Field) -> Self {
         AlterField {
             model: model.into(),
@@ -136,6 +148,7 @@ impl AlterField {
         }
     }
 
+    /// Fills existing NULLs with `value` (which the model does not keep as a default).
     pub fn one_off_default(mut self, value: impl Into<Value>) -> Self {
         self.one_off_default = Some(value.into());
         self
@@ -191,13 +204,18 @@ impl Op for AlterField {
 /// keeping its column, or renamed to a new explicit column): one column rename or none.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RenameField {
+    /// The model's name.
     pub model: Name,
+    /// The field's name before.
     pub old_name: Name,
+    /// The field's name after.
     pub new_name: Name,
+    /// The column afterwards, when the rule above does not give it.
     pub db_column: Option<Name>,
 }
 
 impl RenameField {
+    /// Renames field `old_name` of `model` to `new_name`.
     pub fn new(
         model: impl Into<Name>,
         old_name: impl Into<Name>,

@@ -3,13 +3,17 @@
 use super::{fragment, model_mut, Op, Problem};
 use crate::state::{Constraint, Index, Name, ProjectState};
 
+/// Adds a named index to a model (`#[model(indexes(index(…)))]`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct AddIndex {
+    /// The model's name.
     pub model: Name,
+    /// The index.
     pub index: Index,
 }
 
 impl AddIndex {
+    /// Adds `index` to `model`.
     pub fn new(model: impl Into<Name>, index: Index) -> Self {
         AddIndex {
             model: model.into(),
@@ -53,13 +57,17 @@ impl Op for AddIndex {
     }
 }
 
+/// Removes a named index from a model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RemoveIndex {
+    /// The model's name.
     pub model: Name,
+    /// The index's name.
     pub name: Name,
 }
 
 impl RemoveIndex {
+    /// Removes index `name` from `model`.
     pub fn new(model: impl Into<Name>, name: impl Into<Name>) -> Self {
         RemoveIndex {
             model: model.into(),
@@ -96,14 +104,19 @@ impl Op for RemoveIndex {
     }
 }
 
+/// Renames a model's index.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RenameIndex {
+    /// The model's name.
     pub model: Name,
+    /// The index's name before.
     pub old_name: Name,
+    /// The index's name after.
     pub new_name: Name,
 }
 
 impl RenameIndex {
+    /// Renames index `old_name` of `model` to `new_name`.
     pub fn new(
         model: impl Into<Name>,
         old_name: impl Into<Name>,
@@ -150,13 +163,17 @@ impl Op for RenameIndex {
     }
 }
 
+/// Adds a named unique or check constraint to a model (`#[model(constraints(…))]`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct AddConstraint {
+    /// The model's name.
     pub model: Name,
+    /// The constraint.
     pub constraint: Constraint,
 }
 
 impl AddConstraint {
+    /// Adds `constraint` to `model`.
     pub fn new(model: impl Into<Name>, constraint: Constraint) -> Self {
         AddConstraint {
             model: model.into(),
@@ -204,13 +221,17 @@ impl Op for AddConstraint {
     }
 }
 
+/// Removes a named constraint from a model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RemoveConstraint {
+    /// The model's name.
     pub model: Name,
+    /// The constraint's name.
     pub name: Name,
 }
 
 impl RemoveConstraint {
+    /// Removes constraint `name` from `model`.
     pub fn new(model: impl Into<Name>, name: impl Into<Name>) -> Self {
         RemoveConstraint {
             model: model.into(),

@@ -23,22 +23,39 @@ use crate::state::{ModelKey, ModelState, ProjectState};
 /// Why an operation cannot apply to a state (the caller adds the app and migration).
 pub type Problem = String;
 
+/// One step of a migration. Each variant's struct says what it does; a migration file builds
+/// the struct and turns it into an `Operation` with `.into()`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Operation {
+    /// See [`CreateModel`].
     CreateModel(CreateModel),
+    /// See [`DeleteModel`].
     DeleteModel(DeleteModel),
+    /// See [`RenameModel`].
     RenameModel(RenameModel),
+    /// See [`AlterModelTable`].
     AlterModelTable(AlterModelTable),
+    /// See [`AddField`].
     AddField(AddField),
+    /// See [`RemoveField`].
     RemoveField(RemoveField),
+    /// See [`AlterField`].
     AlterField(AlterField),
+    /// See [`RenameField`].
     RenameField(RenameField),
+    /// See [`AddIndex`].
     AddIndex(AddIndex),
+    /// See [`RemoveIndex`].
     RemoveIndex(RemoveIndex),
+    /// See [`RenameIndex`].
     RenameIndex(RenameIndex),
+    /// See [`AddConstraint`].
     AddConstraint(AddConstraint),
+    /// See [`RemoveConstraint`].
     RemoveConstraint(RemoveConstraint),
+    /// See [`RunSql`].
     RunSql(RunSql),
+    /// See [`RunRust`].
     RunRust(RunRust),
 }
 
@@ -93,14 +110,17 @@ impl Operation {
         dispatch!(self, op => op.describe())
     }
 
+    /// The part of a migration name `makemigrations` derives from it (`tenant_status`), if any.
     pub fn name_fragment(&self) -> Option<String> {
         dispatch!(self, op => op.name_fragment())
     }
 
+    /// The model it works on, if it works on one.
     pub fn model_name(&self) -> Option<&str> {
         dispatch!(self, op => op.model_name())
     }
 
+    /// Whether it works on, or refers to, model `key` (when it runs in `app`).
     pub fn references_model(&self, app: &str, key: &ModelKey) -> bool {
         dispatch!(self, op => op.references_model(app, key))
     }

@@ -9,14 +9,20 @@ use crate::state::{Constraint, Field, Index, ModelKey, ModelRef, ModelState, Nam
 /// Creates a model with its table, fields, indexes and constraints.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateModel {
+    /// The model's name (the struct's).
     pub name: Name,
+    /// The table.
     pub table: Name,
+    /// The fields, in declaration order.
     pub fields: Vec<Field>,
+    /// The named indexes.
     pub indexes: Vec<Index>,
+    /// The named constraints.
     pub constraints: Vec<Constraint>,
 }
 
 impl CreateModel {
+    /// Model `name` in table `table`, with no fields yet.
     pub fn new(name: impl Into<Name>, table: impl Into<Name>) -> Self {
         CreateModel {
             name: name.into(),
@@ -27,16 +33,19 @@ impl CreateModel {
         }
     }
 
+    /// Appends fields.
     pub fn fields(mut self, fields: impl IntoIterator<Item = Field>) -> Self {
         self.fields.extend(fields);
         self
     }
 
+    /// Appends indexes.
     pub fn indexes(mut self, indexes: impl IntoIterator<Item = Index>) -> Self {
         self.indexes.extend(indexes);
         self
     }
 
+    /// Appends constraints.
     pub fn constraints(mut self, constraints: impl IntoIterator<Item = Constraint>) -> Self {
         self.constraints.extend(constraints);
         self
@@ -89,10 +98,12 @@ pub(crate) fn targets(ty: &FieldType, app: &str, key: &ModelKey) -> bool {
 /// Deletes a model and its table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteModel {
+    /// The model's name.
     pub name: Name,
 }
 
 impl DeleteModel {
+    /// Deletes model `name`.
     pub fn new(name: impl Into<Name>) -> Self {
         DeleteModel { name: name.into() }
     }
@@ -124,11 +135,14 @@ impl Op for DeleteModel {
 /// points every relation to it at the new name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RenameModel {
+    /// The model's name before.
     pub old_name: Name,
+    /// The model's name after.
     pub new_name: Name,
 }
 
 impl RenameModel {
+    /// Renames model `old_name` to `new_name`.
     pub fn new(old_name: impl Into<Name>, new_name: impl Into<Name>) -> Self {
         RenameModel {
             old_name: old_name.into(),
@@ -200,11 +214,14 @@ pub(crate) fn retarget(ty: &mut FieldType, new: ModelRef) {
 /// Moves a model to another table name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlterModelTable {
+    /// The model's name.
     pub name: Name,
+    /// The new table name.
     pub table: Name,
 }
 
 impl AlterModelTable {
+    /// Moves model `name` to table `table`.
     pub fn new(name: impl Into<Name>, table: impl Into<Name>) -> Self {
         AlterModelTable {
             name: name.into(),

@@ -12,14 +12,19 @@ use crate::state::ProjectState;
 /// A database backend, for SQL that differs between them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Backend {
+    /// SQLite.
     Sqlite,
+    /// PostgreSQL.
     Postgres,
+    /// MySQL and MariaDB.
     Mysql,
 }
 
 impl Backend {
+    /// Every backend.
     pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mysql];
 
+    /// Its name in URLs and messages: `sqlite`, `postgres` or `mysql`.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
@@ -39,7 +44,9 @@ impl fmt::Display for Backend {
 /// It does not change the schema state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunSql {
+    /// The SQL to run forwards (several statements are allowed).
     pub sql: String,
+    /// The SQL that undoes it; without it the migration cannot be unapplied.
     pub reverse_sql: Option<String>,
     /// `(backend, sql, reverse_sql)` used instead of the defaults on that backend.
     pub variants: Vec<(Backend, String, Option<String>)>,
@@ -48,6 +55,7 @@ pub struct RunSql {
 }
 
 impl RunSql {
+    /// Runs `sql` on every backend.
     pub fn new(sql: impl Into<String>) -> Self {
         RunSql {
             sql: sql.into(),
@@ -57,17 +65,20 @@ impl RunSql {
         }
     }
 
+    /// Undoes it with `sql`.
     pub fn reverse(mut self, sql: impl Into<String>) -> Self {
         self.reverse_sql = Some(sql.into());
         self
     }
 
+    /// Runs `sql` (and undoes it with `reverse`) on `backend` instead of the defaults.
     pub fn on(mut self, backend: Backend, sql: impl Into<String>, reverse: Option<&str>) -> Self {
         self.variants
             .push((backend, sql.into(), reverse.map(str::to_owned)));
         self
     }
 
+    /// Lets `squashmigrations` drop it.
     pub fn elidable(mut self) -> Self {
         self.elidable = true;
         self
@@ -104,6 +115,7 @@ impl Op for RunSql {
     }
 }
 
+/// The error a data-migration function returns: any error.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The future of a data-migration function. Not `Send`: migrations run one at a time on the
 /// calling thread.
@@ -115,8 +127,11 @@ pub type RustFn = for<'a, 'b> fn(&'a mut RunContext<'b>) -> BoxFuture<'a, Result
 /// A Rust function with an optional reverse. It does not change the schema state.
 #[derive(Clone)]
 pub struct RunRust {
+    /// Runs when the migration is applied.
     pub forward: RustFn,
+    /// Runs when the migration is unapplied; without it the migration cannot be.
     pub reverse: Option<RustFn>,
+    /// May be dropped when migrations are squashed.
     pub elidable: bool,
     /// The functions as the migration file names them (`run_rust!` fills it in): what the
     /// migration's checksum knows of this operation besides its flags.
@@ -124,6 +139,8 @@ pub struct RunRust {
 }
 
 impl RunRust {
+    /// Runs `forward` when the migration is applied. Migration files use `run_rust!`, which
+    /// also names the functions for the checksum.
     pub fn new(forward: RustFn) -> Self {
         RunRust {
             forward,
@@ -139,6 +156,7 @@ impl RunRust {
         self
     }
 
+    /// Runs `reverse` when the migration is unapplied.
     pub fn reverse(mut self, reverse: RustFn) -> Self {
         self.reverse = Some(reverse);
         self

@@ -85,7 +85,9 @@ fn irreversible(app: &str, op: &Operation) -> Error {
 pub struct RenderedOp {
     /// Its position in the migration's operations.
     pub index: usize,
+    /// The SQL statements, in order.
     pub statements: Vec<String>,
+    /// For a Rust operation, the states before and after it.
     pub states: Option<(ProjectState, ProjectState)>,
 }
 

@@ -30,6 +30,7 @@ pub struct ProjectState {
 }
 
 impl ProjectState {
+    /// An empty state.
     pub fn new() -> Self {
         ProjectState::default()
     }
@@ -59,6 +60,7 @@ impl ProjectState {
         Ok(())
     }
 
+    /// Takes a model out, if it is there.
     pub fn remove_model(&mut self, key: &ModelKey) -> Option<Arc<ModelState>> {
         let app = self.apps.get_mut(&key.app)?;
         if !app.contains_key(key) {
@@ -82,6 +84,7 @@ impl ProjectState {
             .flat_map(|app| app.iter().map(|(k, m)| (k, &**m)))
     }
 
+    /// The model with this key, if any.
     pub fn model(&self, key: &ModelKey) -> Option<&ModelState> {
         self.apps.get(&key.app)?.get(key).map(|m| &**m)
     }
@@ -105,10 +108,12 @@ impl ProjectState {
         self.apps.keys().map(|a| &**a).collect()
     }
 
+    /// The number of models.
     pub fn len(&self) -> usize {
         self.apps.values().map(|app| app.len()).sum()
     }
 
+    /// Whether there are no models.
     pub fn is_empty(&self) -> bool {
         self.apps.is_empty()
     }

@@ -12,11 +12,14 @@ pub type Name = Cow<'static, str>;
 /// The identity of a model in a project: its app and its name (the struct's name).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ModelKey {
+    /// The app label.
     pub app: Name,
+    /// The model's name.
     pub model: Name,
 }
 
 impl ModelKey {
+    /// The key of `app.model`.
     pub fn new(app: impl Into<Name>, model: impl Into<Name>) -> Self {
         ModelKey {
             app: app.into(),
@@ -35,7 +38,9 @@ impl fmt::Display for ModelKey {
 /// looked up in the referencing app first and then in the whole project.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ModelRef {
+    /// The app, when written (`app.Model`).
     pub app: Option<Name>,
+    /// The model's name.
     pub model: Name,
 }
 
@@ -62,6 +67,7 @@ impl ModelRef {
         }
     }
 
+    /// The key, when the app is known.
     pub fn key(&self) -> Option<ModelKey> {
         self.app
             .as_ref()
@@ -96,15 +102,23 @@ pub struct Field {
     /// The database column (`<name>_id` for foreign keys unless `db_column` says otherwise).
     /// Unused for many-to-many fields.
     pub column: Name,
+    /// A column type, or a relation.
     pub ty: FieldType,
+    /// Nullable (`Option<T>`).
     pub null: bool,
+    /// Part of the primary key.
     pub primary_key: bool,
     /// Auto-increment (only on an integer primary key).
     pub auto: bool,
+    /// Unique on its own.
     pub unique: bool,
+    /// Has an index of its own.
     pub db_index: bool,
+    /// The database default.
     pub default: Option<Value>,
+    /// Defaults to the time of insertion.
     pub auto_now_add: bool,
+    /// Meant to be the time of the last save; with no ORM save to update it, the database defaults it to the time of insertion.
     pub auto_now: bool,
 }
 
@@ -151,50 +165,60 @@ impl Field {
         }
     }
 
+    /// A foreign key field to `to`.
     pub fn foreign_key(name: impl Into<Name>, to: ModelRef, on_delete: OnDelete) -> Self {
         Field::new(name, FieldType::ForeignKey { to, on_delete })
     }
 
+    /// Makes it nullable.
     pub fn null(mut self) -> Self {
         self.null = true;
         self
     }
 
+    /// Makes it the primary key.
     pub fn primary_key(mut self) -> Self {
         self.primary_key = true;
         self
     }
 
+    /// Makes it auto-increment (an integer primary key).
     pub fn auto(mut self) -> Self {
         self.auto = true;
         self
     }
 
+    /// Makes it unique.
     pub fn unique(mut self) -> Self {
         self.unique = true;
         self
     }
 
+    /// Gives it an index of its own.
     pub fn db_index(mut self) -> Self {
         self.db_index = true;
         self
     }
 
+    /// Stores it in `column`.
     pub fn db_column(mut self, column: impl Into<Name>) -> Self {
         self.column = column.into();
         self
     }
 
+    /// Gives it a database default.
     pub fn default(mut self, value: impl Into<Value>) -> Self {
         self.default = Some(value.into());
         self
     }
 
+    /// Defaults it to the time of insertion.
     pub fn auto_now_add(mut self) -> Self {
         self.auto_now_add = true;
         self
     }
 
+    /// Defaults it to the time of insertion (see [`Field::auto_now`](Field#structfield.auto_now)).
     pub fn auto_now(mut self) -> Self {
         self.auto_now = true;
         self
@@ -214,12 +238,16 @@ impl Field {
 /// A named index over one or more fields (`#[model(indexes(index(…)))]`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Index {
+    /// The index's name in the database.
     pub name: Name,
+    /// The fields, by field name, in index order.
     pub fields: Cow<'static, [Name]>,
+    /// A unique index.
     pub unique: bool,
 }
 
 impl Index {
+    /// Index `name` over `fields`.
     pub fn new<const N: usize>(name: impl Into<Name>, fields: [&'static str; N]) -> Self {
         Index {
             name: name.into(),
@@ -228,6 +256,7 @@ impl Index {
         }
     }
 
+    /// Makes it a unique index.
     pub fn unique(mut self) -> Self {
         self.unique = true;
         self
@@ -239,14 +268,22 @@ impl Index {
 pub enum Constraint {
     /// Rows are unique over these fields together.
     Unique {
+        /// The constraint's name in the database.
         name: Name,
+        /// The fields, by field name.
         fields: Cow<'static, [Name]>,
     },
     /// A boolean SQL expression every row satisfies.
-    Check { name: Name, expr: Name },
+    Check {
+        /// The constraint's name in the database.
+        name: Name,
+        /// The SQL expression.
+        expr: Name,
+    },
 }
 
 impl Constraint {
+    /// Unique constraint `name` over `fields`.
     pub fn unique<const N: usize>(name: impl Into<Name>, fields: [&'static str; N]) -> Self {
         Constraint::Unique {
             name: name.into(),
@@ -254,6 +291,7 @@ impl Constraint {
         }
     }
 
+    /// Check constraint `name`: `expr` holds for every row.
     pub fn check(name: impl Into<Name>, expr: impl Into<Name>) -> Self {
         Constraint::Check {
             name: name.into(),
@@ -261,6 +299,7 @@ impl Constraint {
         }
     }
 
+    /// The constraint's name in the database.
     pub fn name(&self) -> &str {
         match self {
             Constraint::Unique { name, .. } | Constraint::Check { name, .. } => name,
@@ -272,19 +311,27 @@ impl Constraint {
 /// on the schema but keeps `CREATE TABLE` readable.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ModelState {
+    /// The app label.
     pub app: Name,
+    /// The model's name (the struct's).
     pub name: Name,
+    /// The table.
     pub table: Name,
+    /// The fields, in declaration order.
     pub fields: Cow<'static, [Field]>,
+    /// The named indexes.
     pub indexes: Cow<'static, [Index]>,
+    /// The named constraints.
     pub constraints: Cow<'static, [Constraint]>,
 }
 
 impl ModelState {
+    /// `(app, name)`.
     pub fn key(&self) -> ModelKey {
         ModelKey::new(self.app.clone(), self.name.clone())
     }
 
+    /// The field called `name`.
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
     }

@@ -11,50 +11,76 @@ use crate::error::Result;
 use crate::fields::{ColumnType, FieldType, OnDelete, Value};
 use crate::names;
 
+/// A table of the schema: a model's, or an automatic many-to-many join table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table {
+    /// The table's name.
     pub name: String,
     /// The model the table stores, or whose many-to-many field owns this join table.
     pub model: ModelKey,
     /// For an automatic join table, the many-to-many field it stores.
     pub m2m_field: Option<String>,
+    /// The columns, in field order.
     pub columns: Vec<Column>,
+    /// The primary key's columns.
     pub primary_key: Vec<String>,
+    /// The foreign keys.
     pub foreign_keys: Vec<ForeignKeyConstraint>,
+    /// The indexes, the implied ones included.
     pub indexes: Vec<TableIndex>,
+    /// The unique constraints (named ones and those of `unique` fields).
     pub uniques: Vec<TableUnique>,
     /// `(name, expression)` of each check constraint.
     pub checks: Vec<(String, String)>,
 }
 
+/// A column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Column {
+    /// Its name.
     pub name: String,
+    /// Its type.
     pub ty: ColumnType,
+    /// Whether it takes NULL.
     pub nullable: bool,
+    /// The database default.
     pub default: Option<Value>,
+    /// Filled in by the database (an auto-increment primary key).
     pub auto_increment: bool,
 }
 
+/// A foreign key constraint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ForeignKeyConstraint {
+    /// Its name.
     pub name: String,
+    /// The referencing column.
     pub column: String,
+    /// The referenced table.
     pub ref_table: String,
+    /// The referenced column.
     pub ref_column: String,
+    /// What deleting the referenced row does.
     pub on_delete: OnDelete,
 }
 
+/// An index.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableIndex {
+    /// Its name.
     pub name: String,
+    /// Its columns, in order.
     pub columns: Vec<String>,
+    /// Whether it is unique.
     pub unique: bool,
 }
 
+/// A unique constraint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableUnique {
+    /// Its name.
     pub name: String,
+    /// Its columns.
     pub columns: Vec<String>,
 }
 
