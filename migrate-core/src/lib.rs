@@ -87,6 +87,7 @@ pub use migrate_macros::Model;
 /// fn main() {
 ///     println!("cargo:rerun-if-changed=migrations");
 /// }
+/// # main();
 /// ```
 ///
 /// The CLI warns when the binary and the directory disagree, and `makemigrations` refuses
