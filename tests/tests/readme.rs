@@ -112,8 +112,10 @@ fn a_project_made_from_the_readme_alone_migrates_itself() {
     for (name, contents) in &files {
         let mut contents = contents.clone();
         if name == "Cargo.toml" {
+            // The README asks for the version this workspace is (major.minor).
+            let version = env!("CARGO_PKG_VERSION").rsplit_once('.').unwrap().0;
             for krate in ["migrate-core", "migrate-cli"] {
-                let published = format!("{krate} = \"0.1\"");
+                let published = format!("{krate} = \"{version}\"");
                 assert!(contents.contains(&published), "{contents}");
                 let local = format!("{krate} = {{ path = {:?} }}", ws.join(krate));
                 contents = contents.replace(&published, &local);
