@@ -96,6 +96,7 @@ enum Command {
     /// Print the SQL of one migration.
     Sqlmigrate(migrate::SqlArgs),
     /// Squash an app's migrations into one that replaces them.
+    #[command(override_usage = "migrate squashmigrations [OPTIONS] <APP> [FROM] <TO>")]
     Squashmigrations(migrate::SquashArgs),
     /// Print the tables, columns, keys, indexes and constraints the models declare.
     Schema {
@@ -189,7 +190,7 @@ where
         Command::Migrate(args) => migrate::migrate(project, args, out),
         Command::Showmigrations(args) => migrate::showmigrations(project, args, out),
         Command::Sqlmigrate(args) => migrate::sqlmigrate(project, args, out),
-        Command::Squashmigrations(args) => migrate::squashmigrations(project, args, out),
+        Command::Squashmigrations(args) => migrate::squashmigrations(project, args, input, out),
         Command::Schema { apps } => schema(&apps, out).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -1,7 +1,7 @@
 //! `migrate`, `showmigrations` and `sqlmigrate`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -456,13 +456,15 @@ pub fn sqlmigrate(
 
 #[derive(Debug, clap::Args)]
 pub struct SquashArgs {
+    /// The app whose migrations to squash.
     app: String,
-    /// The first migration to squash (default: the app's first).
-    #[arg(value_name = "FROM")]
-    first: Option<String>,
-    /// The last migration to squash (when only one name is given, it is this one).
-    #[arg(value_name = "TO")]
-    last: Option<String>,
+    /// `[FROM] TO`: the last migration to squash, after the first one when it is not the
+    /// app's first (names or unique prefixes, as `0004`).
+    #[arg(value_name = "MIGRATION", num_args = 1..=2, required = true)]
+    range: Vec<String>,
+    /// Squash without asking for confirmation.
+    #[arg(long, alias = "no-input")]
+    noinput: bool,
     /// The squashed migration's name after its number.
     #[arg(long, value_parser = crate::files::name_part)]
     squashed_name: Option<String>,
@@ -474,20 +476,20 @@ pub struct SquashArgs {
 pub fn squashmigrations(
     project: Project,
     args: SquashArgs,
+    input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let dir = project.dir.clone();
     let loader = load(project)?;
-    let (first, last) = match (&args.first, &args.last) {
-        (Some(only), None) => (None, only.clone()),
-        (Some(first), Some(last)) => (Some(first.clone()), last.clone()),
-        (None, _) => anyhow::bail!("squashmigrations needs the last migration to squash"),
+    check_app(&args.app, loader.graph().app_leaves().into_keys())?;
+    let find = |name: &str| -> anyhow::Result<MigrationKey> {
+        Ok(planner::find(loader.graph(), &args.app, name)?)
     };
-    let first = match first {
-        Some(f) => Some(planner::find(loader.graph(), &args.app, &f)?),
-        None => None,
+    let (first, last) = match args.range.as_slice() {
+        [last] => (None, find(last)?),
+        [first, last] => (Some(find(first)?), find(last)?),
+        _ => unreachable!("clap takes one or two names"),
     };
-    let last = planner::find(loader.graph(), &args.app, &last)?;
     let squashes = migrate_core::squash::squash(
         &loader,
         first.as_ref(),
@@ -495,6 +497,10 @@ pub fn squashmigrations(
         args.squashed_name.as_deref(),
         !args.no_optimize,
     )?;
+    if !args.noinput && !confirm(&squashes, input, out)? {
+        writeln!(out, "Nothing squashed.")?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if squashes.len() > 1 {
         writeln!(
             out,
@@ -522,4 +528,25 @@ pub fn squashmigrations(
         "Once every database has applied it, delete the replaced files, remove `.replaces(…)` from it, and run `migrate --prune`."
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Lists what each squash replaces and asks to go on, as Django does. No answer at all (the
+/// input ended, as in a script) is an error that names `--noinput`, not a silent "no".
+fn confirm(
+    squashes: &[migrate_core::squash::Squash],
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
+    writeln!(out, "Will squash the following migrations:")?;
+    for squash in squashes {
+        for key in &squash.migration.replaces {
+            writeln!(out, " - {}", key.name)?;
+        }
+    }
+    let mut q = crate::questioner::Interactive { input, out };
+    q.yes_or_no("Do you wish to proceed? [y/N] ").ok_or_else(|| {
+        anyhow::anyhow!(
+            "squashmigrations asks before writing and got no answer; pass --noinput to squash without asking"
+        )
+    })
 }

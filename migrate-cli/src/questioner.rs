@@ -27,16 +27,17 @@ impl Interactive<'_> {
     }
 
     fn yes(&mut self, prompt: &str) -> bool {
+        self.yes_or_no(prompt).unwrap_or(false)
+    }
+
+    /// `Some(true)` for y/yes, `Some(false)` for n/no or an empty line, `None` when the input
+    /// ended without an answer.
+    pub fn yes_or_no(&mut self, prompt: &str) -> Option<bool> {
         loop {
-            match self
-                .ask(prompt)
-                .as_deref()
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-            {
-                None | Some("" | "n" | "no") => return false,
-                Some("y" | "yes") => return true,
-                Some(_) => {
+            match self.ask(prompt)?.to_ascii_lowercase().as_str() {
+                "" | "n" | "no" => return Some(false),
+                "y" | "yes" => return Some(true),
+                _ => {
                     let _ = writeln!(self.out, "Please answer y or n.");
                 }
             }

@@ -105,7 +105,7 @@ fn a_ten_step_history_squashes_and_every_database_follows() {
         assert!(out.status.success(), "{}: {}", db.backend, text(&out).1);
     }
 
-    let out = p.migrate(&["squashmigrations", "inventory", "0010"], "");
+    let out = p.migrate(&["squashmigrations", "inventory", "0010", "--noinput"], "");
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(
