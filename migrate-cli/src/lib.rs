@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use migrate_core::{Migration, Migrations};
 
 /// Exit code for errors, and for changes found by `--check`.
@@ -103,6 +103,11 @@ enum Command {
         /// Only these apps (all when none is given).
         apps: Vec<String>,
     },
+    /// Print a completion script for a shell: `source <(migrate completions bash)`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Runs the command line of the process: reads the terminal, prints `error: …` on failure
@@ -178,13 +183,17 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = Cli::try_parse_from(args)?;
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = Cli::try_parse_from(&args)?;
     let project = project.into();
-    let writes = matches!(
-        cli.command,
-        Command::Makemigrations(_) | Command::Squashmigrations(_)
-    );
-    files::check_compiled(&project, writes)?;
+    match &cli.command {
+        // Not about the migrations: no check of the files.
+        Command::Completions { .. } => {}
+        Command::Makemigrations(_) | Command::Squashmigrations(_) => {
+            files::check_compiled(&project, true)?
+        }
+        _ => files::check_compiled(&project, false)?,
+    }
     match cli.command {
         Command::Makemigrations(args) => makemigrations::run(project, args, input, out),
         Command::Migrate(args) => migrate::migrate(project, args, out),
@@ -192,6 +201,15 @@ where
         Command::Sqlmigrate(args) => migrate::sqlmigrate(project, args, out),
         Command::Squashmigrations(args) => migrate::squashmigrations(project, args, input, out),
         Command::Schema { apps } => schema(&apps, out).map(|()| ExitCode::SUCCESS),
+        Command::Completions { shell } => {
+            // For the name the binary was run as: a project's may not be `migrate`.
+            let bin = args
+                .first()
+                .and_then(|a| std::path::Path::new(a).file_name())
+                .map_or("migrate".into(), |n| n.to_string_lossy().into_owned());
+            clap_complete::generate(shell, &mut Cli::command(), bin, out);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -333,3 +333,32 @@ fn squashmigrations_takes_one_or_two_names() {
         );
     }
 }
+
+#[test]
+fn completions_complete_commands_and_flags_in_bash() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = migrate(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.contains("squashmigrations"), "{shell}: {script}");
+    }
+    assert_eq!(migrate(&["completions", "tcsh"]).status.code(), Some(2));
+
+    // The bash script, sourced as a user would, completes a command and a flag.
+    let probe = format!(
+        r#"source <("{bin}" completions bash)
+COMP_WORDS=(migrate squash); COMP_CWORD=1; _migrate migrate squash migrate; echo "${{COMPREPLY[@]}}"
+COMP_WORDS=(migrate migrate --pl); COMP_CWORD=2; _migrate migrate --pl migrate; echo "${{COMPREPLY[@]}}""#,
+        bin = env!("CARGO_BIN_EXE_migrate")
+    );
+    let out = Command::new("bash")
+        .args(["-c", &probe])
+        .output()
+        .expect("bash runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "squashmigrations\n--plan\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
