@@ -262,38 +262,29 @@ fn migrate_names_an_unknown_app_before_printing_a_plan() {
     }
 }
 
-fn migrate_with_input(args: &[&str], input: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_migrate"))
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the migrate binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 /// The file a confirmed squash of catalog 0001..0002 would write into the shop's sources.
 const CATALOG_SQUASH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/migrations/catalog/m0001_initial_squashed_0002_alter_product_name.rs"
 );
 
-#[test]
-fn squashmigrations_asks_first_and_no_writes_nothing() {
-    let out = migrate_with_input(&["squashmigrations", "catalog", "0002"], "n\n");
+/// `squashmigrations catalog 0002` answered with `input`, which must not write its file
+/// (removed again if it did, so a failure leaves the shop's sources as they were).
+fn unconfirmed_squash(input: &str) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
+    command.args(["squashmigrations", "catalog", "0002"]);
+    let out = migrate_tests::output_with_input(command, input);
     let written = std::path::Path::new(CATALOG_SQUASH).exists();
     if written {
         std::fs::remove_file(CATALOG_SQUASH).unwrap();
     }
-    assert!(!written, "a declined squash wrote its file");
+    assert!(!written, "an unconfirmed squash wrote its file");
+    out
+}
+
+#[test]
+fn squashmigrations_asks_first_and_no_writes_nothing() {
+    let out = unconfirmed_squash("n\n");
     assert!(
         out.status.success(),
         "{}",
@@ -307,12 +298,7 @@ fn squashmigrations_asks_first_and_no_writes_nothing() {
 
 #[test]
 fn squashmigrations_without_an_answer_fails_and_names_noinput() {
-    let out = migrate_with_input(&["squashmigrations", "catalog", "0002"], "");
-    let written = std::path::Path::new(CATALOG_SQUASH).exists();
-    if written {
-        std::fs::remove_file(CATALOG_SQUASH).unwrap();
-    }
-    assert!(!written, "an unanswered squash wrote its file");
+    let out = unconfirmed_squash("");
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("pass --noinput"), "{stderr}");
