@@ -81,6 +81,20 @@ impl From<&Migrations> for Project {
     about = "Schema migrations for models declared with #[derive(Model)]"
 )]
 struct Cli {
+    /// How much to print: 0 only errors and what was asked for (lists, SQL, plans);
+    /// 1 normal; 2 also every batch of a data migration; 3 also each statement as it runs
+    /// (and the files of `makemigrations --dry-run`).
+    #[arg(
+        short,
+        long,
+        global = true,
+        default_value_t = 1,
+        value_parser = clap::value_parser!(u8).range(0..=3)
+    )]
+    verbosity: u8,
+    /// The same as `-v 0`.
+    #[arg(short, long, global = true, conflicts_with = "verbosity")]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -194,12 +208,15 @@ where
         }
         _ => files::check_compiled(&project, false)?,
     }
+    let verbosity = if cli.quiet { 0 } else { cli.verbosity };
     match cli.command {
-        Command::Makemigrations(args) => makemigrations::run(project, args, input, out),
-        Command::Migrate(args) => migrate::migrate(project, args, out),
-        Command::Showmigrations(args) => migrate::showmigrations(project, args, out),
+        Command::Makemigrations(args) => makemigrations::run(project, args, verbosity, input, out),
+        Command::Migrate(args) => migrate::migrate(project, args, verbosity, out),
+        Command::Showmigrations(args) => migrate::showmigrations(project, args, verbosity, out),
         Command::Sqlmigrate(args) => migrate::sqlmigrate(project, args, out),
-        Command::Squashmigrations(args) => migrate::squashmigrations(project, args, input, out),
+        Command::Squashmigrations(args) => {
+            migrate::squashmigrations(project, args, verbosity, input, out)
+        }
         Command::Schema { apps } => schema(&apps, out).map(|()| ExitCode::SUCCESS),
         Command::Completions { shell } => {
             // For the name the binary was run as: a project's may not be `migrate`.

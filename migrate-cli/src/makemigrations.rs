@@ -37,20 +37,24 @@ pub struct Args {
     /// Join the branches of apps with several leaf migrations (after a git merge).
     #[arg(long)]
     merge: bool,
-    /// 0: quiet, 1: normal, 2: more, 3: print the files of a dry run.
-    #[arg(short, long, default_value_t = 1)]
-    verbosity: u8,
 }
 
 pub fn run(
     project: Project,
     args: Args,
+    verbosity: u8,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let loader = Loader::new(project.migrations).context("the migrations do not load")?;
     if args.merge {
-        return merge(&project.dir, &loader, &args, out);
+        let mut sink = std::io::sink();
+        return merge(
+            &project.dir,
+            &loader,
+            &args,
+            if verbosity == 0 { &mut sink } else { out },
+        );
     }
     let leaves = drift::leaves(&loader)?;
     let from = loader
@@ -103,7 +107,7 @@ pub fn run(
     }
 
     if changes.is_empty() {
-        if args.verbosity > 0 {
+        if verbosity > 0 {
             match args.apps.as_slice() {
                 [] => writeln!(out, "No changes detected")?,
                 [app] => writeln!(out, "No changes detected in app '{app}'")?,
@@ -119,7 +123,7 @@ pub fn run(
     }
     let cwd = std::env::current_dir().unwrap_or_default();
     let shown = |p: &std::path::Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
-    if args.verbosity > 0 {
+    if verbosity > 0 {
         let mut last_app = None;
         for m in &changes.migrations {
             if last_app != Some(&m.app) {
@@ -133,7 +137,7 @@ pub fn run(
         }
     }
     if args.dry_run {
-        if args.verbosity >= 3 {
+        if verbosity >= 3 {
             for m in &changes.migrations {
                 writeln!(out, "// {}", shown(&files::migration_path(&project.dir, m)))?;
                 write!(out, "{}", migrate_core::writer::migration_file(m)?)?;

@@ -41,9 +41,6 @@ pub struct MigrateArgs {
     /// files are gone.
     #[arg(long)]
     prune: bool,
-    /// 1: normal; 2: also every batch of a data migration (otherwise at most one line a second).
-    #[arg(short, long, default_value_t = 1)]
-    verbosity: u8,
     #[command(flatten)]
     connect: ConnectOpts,
 }
@@ -125,18 +122,23 @@ fn transactional_note(backend: Backend) -> &'static str {
 pub fn migrate(
     project: Project,
     args: MigrateArgs,
+    verbosity: u8,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
+    // What the run did goes here: nowhere at `-v 0`. What was asked for (the plan, the
+    // check) and warnings go to `out` at every verbosity.
+    let mut sink = std::io::sink();
     let files: BTreeSet<MigrationKey> = project.migrations.iter().map(|m| m.key()).collect();
     let rt = runtime()?;
     let url = args.connect.url();
-    let mut executor = args.connect.connect(&rt)?;
+    let mut executor = args.connect.connect(&rt, verbosity)?;
     let backend = executor.backend();
     let history = rt.block_on(executor.history(&mut waiting_notice(&url)))?;
     let recorded: BTreeSet<MigrationKey> = history.keys().cloned().collect();
     let loader = load_against(project, &recorded)?;
     if args.prune {
         let pruned = rt.block_on(executor.prune(&loader, &files))?;
+        let out = if verbosity == 0 { &mut sink } else { out };
         if pruned.is_empty() {
             writeln!(out, "No migrations to prune.")?;
         }
@@ -229,6 +231,7 @@ pub fn migrate(
             },
         )?;
     }
+    let out = if verbosity == 0 { &mut sink } else { out };
     writeln!(out, "Operations to perform on {}:", shown(&url))?;
     match &target {
         Target::All => writeln!(out, "  Apply all migrations")?,
@@ -238,10 +241,17 @@ pub fn migrate(
     }
     writeln!(out, "Running migrations:")?;
     let mut last_progress = std::time::Instant::now();
+    // Whether the migration's line ("  Applying x...") still waits for its " OK".
+    let mut line_open = false;
     let mut report = |event: Event<'_>| {
         let _ = match event {
+            Event::Sql(sql) if verbosity >= 3 => {
+                let newline = if std::mem::take(&mut line_open) { "\n" } else { "" };
+                writeln!(out, "{newline}    {sql};")
+            }
+            Event::Sql(_) => Ok(()),
             Event::Progress { label, done } => {
-                if args.verbosity >= 2 || last_progress.elapsed().as_secs() >= 1 {
+                if verbosity >= 2 || last_progress.elapsed().as_secs() >= 1 {
                     last_progress = std::time::Instant::now();
                     write!(out, "\n    {label}: {done} rows done")
                 } else {
@@ -255,10 +265,17 @@ pub fn migrate(
                     "Unapplying"
                 };
                 let fake = if args.fake { " (fake)" } else { "" };
+                line_open = true;
                 write!(out, "  {verb} {}{fake}...", step.key)
             }
-            Event::Finished(_, took) => writeln!(out, " OK ({:.3}s)", took.as_secs_f64()),
-            Event::Skipped(_) => writeln!(out, " already done by another run"),
+            Event::Finished(_, took) => {
+                let indent = if std::mem::take(&mut line_open) { "" } else { "   " };
+                writeln!(out, "{indent} OK ({:.3}s)", took.as_secs_f64())
+            }
+            Event::Skipped(_) => {
+                line_open = false;
+                writeln!(out, " already done by another run")
+            }
             Event::WaitingForLock => writeln!(out, "  {}", waiting_text(&url)),
             Event::Resumed { done, total } => {
                 write!(out, " resuming after step {done} of {total}...")
@@ -333,10 +350,11 @@ fn waiting_notice(url: &str) -> impl FnMut(Event<'_>) + '_ {
 pub fn showmigrations(
     project: Project,
     args: ShowArgs,
+    verbosity: u8,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
-    let mut executor = args.connect.connect(&rt)?;
+    let mut executor = args.connect.connect(&rt, verbosity)?;
     let url = args.connect.url();
     let history = rt.block_on(executor.history(&mut waiting_notice(&url)))?;
     let recorded: BTreeSet<MigrationKey> = history.keys().cloned().collect();
@@ -476,6 +494,7 @@ pub struct SquashArgs {
 pub fn squashmigrations(
     project: Project,
     args: SquashArgs,
+    verbosity: u8,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
@@ -501,6 +520,8 @@ pub fn squashmigrations(
         writeln!(out, "Nothing squashed.")?;
         return Ok(ExitCode::SUCCESS);
     }
+    let mut sink = std::io::sink();
+    let out = if verbosity == 0 { &mut sink } else { out };
     if squashes.len() > 1 {
         writeln!(
             out,

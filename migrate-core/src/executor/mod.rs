@@ -208,6 +208,10 @@ pub enum Event<'a> {
     Finished(&'a Step, Duration),
     /// Another run applied (or unapplied) it first.
     Skipped(&'a Step),
+    /// A statement of a migration is about to be sent, as the schema editor (or a `RunSql`)
+    /// wrote it; the run's own bookkeeping (history rows, savepoints, progress) is not
+    /// reported, nor what a Rust operation runs.
+    Sql(&'a str),
     /// A data migration's batches: `done` rows of `label` so far.
     Progress {
         /// What the batches are of.

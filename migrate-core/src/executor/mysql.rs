@@ -357,6 +357,7 @@ async fn run_units(
         let in_doubt = resume.is_some_and(|p| !p.settled) && i == start;
         match unit {
             Unit::Sql { op, sql } => {
+                report(Event::Sql(sql));
                 let script = format!("{marked};\n{sql}");
                 if let Err(source) = sqlx::raw_sql(&script).execute(&mut s.conn).await {
                     if in_doubt && already_there(&source) {

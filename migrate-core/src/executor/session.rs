@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use super::DbConnection;
 
 use super::context::RunContext;
-use super::{exec, Report};
+use super::{exec, Event, Report};
 use crate::error::{Error, Result};
 use crate::migration::{Migration, MigrationKey};
 use crate::operations::{Operation, RunRust};
@@ -182,6 +182,7 @@ impl Session {
                 continue;
             }
             for sql in rendered.statements {
+                report(Event::Sql(&sql));
                 if transactional {
                     pending.push((rendered.index, sql));
                 } else {
