@@ -22,10 +22,10 @@ impl ConnectOpts {
         self.configured().unwrap_or_else(|| DEFAULT_URL.to_owned())
     }
 
-    /// Connects, saying on stderr which database it uses when none is configured (unless
-    /// `verbosity` is 0).
-    pub fn connect(&self, rt: &tokio::runtime::Runtime, verbosity: u8) -> anyhow::Result<Executor> {
-        if verbosity > 0 && self.configured().is_none() {
+    /// Connects, saying on stderr which database it uses when none is configured (when
+    /// `note`: not under `-q` or `--format json`).
+    pub fn connect(&self, rt: &tokio::runtime::Runtime, note: bool) -> anyhow::Result<Executor> {
+        if note && self.configured().is_none() {
             let dir = std::env::current_dir()
                 .map(|d| d.display().to_string())
                 .unwrap_or_else(|_| ".".into());

@@ -16,6 +16,7 @@
 
 mod database;
 mod files;
+mod json;
 mod makemigrations;
 mod migrate;
 mod questioner;
@@ -95,8 +96,30 @@ struct Cli {
     /// The same as `-v 0`.
     #[arg(short, long, global = true, conflicts_with = "verbosity")]
     quiet: bool,
+    /// `json`: one JSON document (`migrate`: one JSON event per line) in the schema the
+    /// README describes, errors as JSON on stderr; implies `--noinput`.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    format: Format,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// For people.
+    Text,
+    /// For programs (README: "JSON output").
+    Json,
+}
+
+/// What every command is told of how to print.
+#[derive(Clone, Copy, Debug)]
+struct Ui {
+    /// 0 to 3 (`-q` is 0).
+    verbosity: u8,
+    /// `--format json`.
+    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,24 +153,46 @@ pub fn main(project: impl Into<Project>) -> ExitCode {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut out = std::io::stdout().lock();
-    let result = run(project, std::env::args_os(), &mut input, &mut out)
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let json = wants_json(&args);
+    let result = run(project, args, &mut input, &mut out)
         .and_then(|code| out.flush().map(|()| code).map_err(Into::into));
-    match result {
-        Ok(code) => code,
-        // Help, version and usage errors, as clap prints them (exit 0 or 2).
+    let (message, code) = match result {
+        Ok(code) => return code,
+        // Help and version as clap prints them (exit 0), and usage errors (exit 2).
         Err(err) if err.downcast_ref::<clap::Error>().is_some() => {
             let clap = err.downcast_ref::<clap::Error>().expect("checked");
-            let _ = clap.print();
-            ExitCode::from(u8::try_from(clap.exit_code()).unwrap_or(EXIT_ERROR))
+            let code = u8::try_from(clap.exit_code()).unwrap_or(EXIT_ERROR);
+            if !json || code == 0 {
+                let _ = clap.print();
+                return ExitCode::from(code);
+            }
+            let text = clap.render().to_string();
+            let first = text.lines().next().unwrap_or_default();
+            (first.trim_start_matches("error: ").to_owned(), code)
         }
         // The reader went away (`showmigrations | head`): end quietly, as other tools do.
-        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
-        Err(err) => {
-            let _ = out.flush();
-            eprintln!("error: {}", error_text(&err));
-            ExitCode::from(exit_code(&err))
-        }
+        Err(err) if is_broken_pipe(&err) => return ExitCode::SUCCESS,
+        Err(err) => (error_text(&err), exit_code(&err)),
+    };
+    let _ = out.flush();
+    if json {
+        let mut stderr = std::io::stderr().lock();
+        let _ = json::write(&mut stderr, json::error(&message, code));
+    } else {
+        eprintln!("error: {message}");
     }
+    ExitCode::from(code)
+}
+
+/// Whether the command line asks for `--format json`, read before (and whether or not)
+/// it parses, so that a usage error is JSON too.
+fn wants_json(args: &[OsString]) -> bool {
+    args.iter()
+        .zip(args.iter().skip(1).map(Some).chain([None]))
+        .any(|(arg, next)| {
+            arg == "--format=json" || (arg == "--format" && next.is_some_and(|n| n == "json"))
+        })
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -200,6 +245,21 @@ where
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     let cli = Cli::try_parse_from(&args)?;
     let project = project.into();
+    let ui = Ui {
+        verbosity: if cli.quiet { 0 } else { cli.verbosity },
+        json: cli.format == Format::Json,
+    };
+    if ui.json {
+        let name = match &cli.command {
+            Command::Squashmigrations(_) => Some("squashmigrations"),
+            Command::Schema { .. } => Some("schema"),
+            Command::Completions { .. } => Some("completions"),
+            _ => None,
+        };
+        if let Some(name) = name {
+            anyhow::bail!("{name} has no JSON output; run it without --format json");
+        }
+    }
     match &cli.command {
         // Not about the migrations: no check of the files.
         Command::Completions { .. } => {}
@@ -208,15 +268,12 @@ where
         }
         _ => files::check_compiled(&project, false)?,
     }
-    let verbosity = if cli.quiet { 0 } else { cli.verbosity };
     match cli.command {
-        Command::Makemigrations(args) => makemigrations::run(project, args, verbosity, input, out),
-        Command::Migrate(args) => migrate::migrate(project, args, verbosity, out),
-        Command::Showmigrations(args) => migrate::showmigrations(project, args, verbosity, out),
-        Command::Sqlmigrate(args) => migrate::sqlmigrate(project, args, out),
-        Command::Squashmigrations(args) => {
-            migrate::squashmigrations(project, args, verbosity, input, out)
-        }
+        Command::Makemigrations(args) => makemigrations::run(project, args, ui, input, out),
+        Command::Migrate(args) => migrate::migrate(project, args, ui, out),
+        Command::Showmigrations(args) => migrate::showmigrations(project, args, ui, out),
+        Command::Sqlmigrate(args) => migrate::sqlmigrate(project, args, ui, out),
+        Command::Squashmigrations(args) => migrate::squashmigrations(project, args, ui, input, out),
         Command::Schema { apps } => schema(&apps, out).map(|()| ExitCode::SUCCESS),
         Command::Completions { shell } => {
             // For the name the binary was run as: a project's may not be `migrate`.

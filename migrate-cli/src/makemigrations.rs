@@ -12,7 +12,7 @@ use migrate_core::questioner::{NonInteractive, Questioner};
 use migrate_core::{registry, Migration, MigrationKey};
 
 use crate::questioner::Interactive;
-use crate::{files, Project, EXIT_ERROR};
+use crate::{files, json, Project, Ui, EXIT_ERROR};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -42,18 +42,23 @@ pub struct Args {
 pub fn run(
     project: Project,
     args: Args,
-    verbosity: u8,
+    ui: Ui,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let loader = Loader::new(project.migrations).context("the migrations do not load")?;
     if args.merge {
+        if ui.json {
+            anyhow::bail!(
+                "makemigrations --merge has no JSON output; run it without --format json"
+            );
+        }
         let mut sink = std::io::sink();
         return merge(
             &project.dir,
             &loader,
             &args,
-            if verbosity == 0 { &mut sink } else { out },
+            if ui.verbosity == 0 { &mut sink } else { out },
         );
     }
     let leaves = drift::leaves(&loader)?;
@@ -75,6 +80,7 @@ pub fn run(
         );
     }
 
+    let mut warnings = Vec::new();
     let mut changes = if args.empty {
         if args.apps.is_empty() {
             anyhow::bail!("--empty needs the apps to write an empty migration for");
@@ -88,11 +94,15 @@ pub fn run(
             hints: &hints,
             leaves: &leaves,
         };
-        let mut changes = if args.noinput || args.check {
+        // JSON is for programs: nobody to ask.
+        let mut changes = if args.noinput || args.check || ui.json {
             let mut q = NonInteractive::default();
             let changes = detector.changes(&mut q);
-            for warning in &q.warnings {
-                writeln!(out, "warning: {warning}")?;
+            warnings = q.warnings;
+            if !ui.json {
+                for warning in &warnings {
+                    writeln!(out, "warning: {warning}")?;
+                }
             }
             changes?
         } else {
@@ -105,9 +115,12 @@ pub fn run(
     if let Some(name) = &args.name {
         rename(&mut changes, name);
     }
+    if ui.json {
+        return write_json(&project.dir, &changes, &args, &warnings, out);
+    }
 
     if changes.is_empty() {
-        if verbosity > 0 {
+        if ui.verbosity > 0 {
             match args.apps.as_slice() {
                 [] => writeln!(out, "No changes detected")?,
                 [app] => writeln!(out, "No changes detected in app '{app}'")?,
@@ -123,7 +136,7 @@ pub fn run(
     }
     let cwd = std::env::current_dir().unwrap_or_default();
     let shown = |p: &std::path::Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
-    if verbosity > 0 {
+    if ui.verbosity > 0 {
         let mut last_app = None;
         for m in &changes.migrations {
             if last_app != Some(&m.app) {
@@ -137,7 +150,7 @@ pub fn run(
         }
     }
     if args.dry_run {
-        if verbosity >= 3 {
+        if ui.verbosity >= 3 {
             for m in &changes.migrations {
                 writeln!(out, "// {}", shown(&files::migration_path(&project.dir, m)))?;
                 write!(out, "{}", migrate_core::writer::migration_file(m)?)?;
@@ -152,6 +165,54 @@ pub fn run(
     };
     files::write_migrations(&project.dir, &changes.migrations, empty)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--format json`: the migrations (written, or with `--check` / `--dry-run` not), and the
+/// renames it declined that looked likely; `--check` exits 1 when there are any.
+fn write_json(
+    dir: &std::path::Path,
+    changes: &migrate_core::autodetector::Changes,
+    args: &Args,
+    warnings: &[String],
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let write = !(args.check || args.dry_run || changes.is_empty());
+    if write {
+        let empty = if args.empty {
+            files::Empty::Template
+        } else {
+            files::Empty::AsIs
+        };
+        files::write_migrations(dir, &changes.migrations, empty)?;
+    }
+    let migrations: Vec<serde_json::Value> = changes
+        .migrations
+        .iter()
+        .map(|m| {
+            let mut v = json::key(&m.key());
+            v["path"] = files::migration_path(dir, m).display().to_string().into();
+            v["operations"] = m
+                .operations
+                .iter()
+                .map(|op| serde_json::json!({ "description": op.describe() }))
+                .collect::<Vec<_>>()
+                .into();
+            v
+        })
+        .collect();
+    json::write(
+        out,
+        serde_json::json!({
+            "migrations": migrations,
+            "written": write,
+            "warnings": warnings,
+        }),
+    )?;
+    Ok(if args.check && !changes.is_empty() {
+        ExitCode::from(EXIT_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn merge(

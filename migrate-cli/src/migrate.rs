@@ -14,7 +14,7 @@ use migrate_core::schema::{self, Backend};
 use migrate_core::MigrationKey;
 
 use crate::database::{runtime, shown, ConnectOpts};
-use crate::{Project, EXIT_ERROR};
+use crate::{json, Project, Ui, EXIT_ERROR};
 
 #[derive(Debug, clap::Args)]
 pub struct MigrateArgs {
@@ -122,7 +122,7 @@ fn transactional_note(backend: Backend) -> &'static str {
 pub fn migrate(
     project: Project,
     args: MigrateArgs,
-    verbosity: u8,
+    ui: Ui,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     // What the run did goes here: nowhere at `-v 0`. What was asked for (the plan, the
@@ -131,14 +131,14 @@ pub fn migrate(
     let files: BTreeSet<MigrationKey> = project.migrations.iter().map(|m| m.key()).collect();
     let rt = runtime()?;
     let url = args.connect.url();
-    let mut executor = args.connect.connect(&rt, verbosity)?;
+    let mut executor = args.connect.connect(&rt, ui.verbosity > 0 && !ui.json)?;
     let backend = executor.backend();
     let history = rt.block_on(executor.history(&mut waiting_notice(&url)))?;
     let recorded: BTreeSet<MigrationKey> = history.keys().cloned().collect();
     let loader = load_against(project, &recorded)?;
     if args.prune {
         let pruned = rt.block_on(executor.prune(&loader, &files))?;
-        let out = if verbosity == 0 { &mut sink } else { out };
+        let out = if ui.verbosity == 0 { &mut sink } else { out };
         if pruned.is_empty() {
             writeln!(out, "No migrations to prune.")?;
         }
@@ -155,9 +155,70 @@ pub fn migrate(
         let partial = rt.block_on(executor.partial())?;
         // Only here: `migrate` itself has the executor compare the checksums, under its lock.
         let verification = checksum::verify(&loader, &history);
+        let pending = steps.iter().any(|s| s.direction == Direction::Forwards);
+        let ok = !pending && partial.is_empty() && verification.is_clean();
+        let failed = if args.check && !ok {
+            ExitCode::from(EXIT_ERROR)
+        } else {
+            ExitCode::SUCCESS
+        };
+        if ui.json {
+            let plan: Vec<serde_json::Value> = steps
+                .iter()
+                .map(|s| {
+                    let m = loader.get(&s.key).expect("planned from the graph");
+                    let mut ops: Vec<_> = m
+                        .operations
+                        .iter()
+                        .map(|op| {
+                            serde_json::json!({
+                                "description": op.describe(),
+                                "reversible": op.reversible(),
+                            })
+                        })
+                        .collect();
+                    if s.direction == Direction::Backwards {
+                        ops.reverse();
+                    }
+                    let mut v = json::key(&s.key);
+                    v["direction"] = json::direction(s.direction).into();
+                    v["operations"] = ops.into();
+                    v
+                })
+                .collect();
+            let changed: Vec<serde_json::Value> = verification
+                .changed
+                .iter()
+                .map(|c| {
+                    let mut v = json::key(&c.key);
+                    v["differences"] = c.differences.clone().into();
+                    v
+                })
+                .collect();
+            let stopped: Vec<serde_json::Value> = partial
+                .iter()
+                .map(|(k, p)| {
+                    let mut v = json::key(k);
+                    v["partial"] = json::partial(Some(p));
+                    v
+                })
+                .collect();
+            json::write(
+                out,
+                serde_json::json!({
+                    "database": shown(&url),
+                    "transactional": backend != Backend::Mysql,
+                    "plan": plan,
+                    "changed": changed,
+                    "missing": verification.missing.iter().map(json::key).collect::<Vec<_>>(),
+                    "partial": stopped,
+                    "ok": ok,
+                }),
+            )?;
+            return Ok(failed);
+        }
         write_verification(out, &verification)?;
         if args.check {
-            let pending = steps.iter().any(|s| s.direction == Direction::Forwards);
             if pending {
                 writeln!(out, "Unapplied migrations:")?;
                 for s in &steps {
@@ -170,10 +231,7 @@ pub fn migrate(
                     writeln!(out, "  {key} ({})", partial_note(p))?;
                 }
             }
-            if pending || !partial.is_empty() || !verification.is_clean() {
-                return Ok(ExitCode::from(EXIT_ERROR));
-            }
-            return Ok(ExitCode::SUCCESS);
+            return Ok(failed);
         }
         writeln!(out, "Planned operations{}:", transactional_note(backend))?;
         if steps.is_empty() {
@@ -222,6 +280,18 @@ pub fn migrate(
     }
     executor.accept_changed(accepted);
     let missing = checksum::missing(&loader, history.keys());
+    if ui.json {
+        return run_json(
+            &rt,
+            &mut executor,
+            &loader,
+            &target,
+            &args,
+            ui,
+            &missing,
+            out,
+        );
+    }
     if !missing.is_empty() {
         write_verification(
             out,
@@ -231,7 +301,7 @@ pub fn migrate(
             },
         )?;
     }
-    let out = if verbosity == 0 { &mut sink } else { out };
+    let out = if ui.verbosity == 0 { &mut sink } else { out };
     writeln!(out, "Operations to perform on {}:", shown(&url))?;
     match &target {
         Target::All => writeln!(out, "  Apply all migrations")?,
@@ -245,13 +315,13 @@ pub fn migrate(
     let mut line_open = false;
     let mut report = |event: Event<'_>| {
         let _ = match event {
-            Event::Sql(sql) if verbosity >= 3 => {
+            Event::Sql(sql) if ui.verbosity >= 3 => {
                 let newline = if std::mem::take(&mut line_open) { "\n" } else { "" };
                 writeln!(out, "{newline}    {sql};")
             }
             Event::Sql(_) => Ok(()),
             Event::Progress { label, done } => {
-                if verbosity >= 2 || last_progress.elapsed().as_secs() >= 1 {
+                if ui.verbosity >= 2 || last_progress.elapsed().as_secs() >= 1 {
                     last_progress = std::time::Instant::now();
                     write!(out, "\n    {label}: {done} rows done")
                 } else {
@@ -299,6 +369,63 @@ pub fn migrate(
         writeln!(out, "  No migrations to apply.")?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `migrate --format json`: one event per line as the run goes, then `done`; when the run
+/// fails, a `failed` event names the migration it was in (the error itself goes to stderr).
+#[allow(clippy::too_many_arguments)]
+fn run_json(
+    rt: &tokio::runtime::Runtime,
+    executor: &mut migrate_core::executor::Executor,
+    loader: &Loader,
+    target: &Target,
+    args: &MigrateArgs,
+    ui: Ui,
+    missing: &[MigrationKey],
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    if !missing.is_empty() {
+        let keys: Vec<_> = missing.iter().map(json::key).collect();
+        json::write(
+            out,
+            serde_json::json!({ "event": "missing", "migrations": keys }),
+        )?;
+    }
+    let mut running: Option<Step> = None;
+    let mut report = |event: Event<'_>| {
+        match &event {
+            Event::Started(s) => running = Some((*s).clone()),
+            Event::Finished(..) | Event::Skipped(_) => running = None,
+            _ => {}
+        }
+        if let Some(doc) = json::event(&event, args.fake, ui.verbosity) {
+            let _ = json::write(out, doc).and_then(|()| out.flush());
+        }
+    };
+    let result = rt.block_on(executor.migrate(loader, target, args.fake, &mut report));
+    match result {
+        Ok(steps) => {
+            json::write(
+                out,
+                serde_json::json!({ "event": "done", "migrations": steps.len() }),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            let err = anyhow::Error::from(err);
+            if let Some(s) = running {
+                let doc = serde_json::json!({
+                    "event": "failed",
+                    "app": &*s.key.app,
+                    "name": &*s.key.name,
+                    "direction": json::direction(s.direction),
+                    "error": crate::error_text(&err),
+                });
+                json::write(out, doc)?;
+            }
+            Err(err)
+        }
+    }
 }
 
 /// Applied migrations whose files changed or are gone, if any.
@@ -350,11 +477,11 @@ fn waiting_notice(url: &str) -> impl FnMut(Event<'_>) + '_ {
 pub fn showmigrations(
     project: Project,
     args: ShowArgs,
-    verbosity: u8,
+    ui: Ui,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
-    let mut executor = args.connect.connect(&rt, verbosity)?;
+    let mut executor = args.connect.connect(&rt, ui.verbosity > 0 && !ui.json)?;
     let url = args.connect.url();
     let history = rt.block_on(executor.history(&mut waiting_notice(&url)))?;
     let recorded: BTreeSet<MigrationKey> = history.keys().cloned().collect();
@@ -388,6 +515,48 @@ pub fn showmigrations(
         }
         None => ("[ ]", String::new()),
     };
+    let to_json = |key: &MigrationKey| {
+        let status = match partial.get(key) {
+            Some(_) => "partial",
+            None if applied.contains(key) => "applied",
+            None => "unapplied",
+        };
+        let changed = verification
+            .changed
+            .iter()
+            .find(|c| c.key == *key)
+            .map_or(&[][..], |c| &c.differences[..]);
+        let mut v = json::key(key);
+        v["status"] = status.into();
+        v["changed"] = changed.into();
+        v["partial"] = json::partial(partial.get(key));
+        v
+    };
+    let wanted = |app: &str| args.apps.is_empty() || args.apps.iter().any(|a| a == app);
+    if ui.json {
+        for app in &args.apps {
+            check_app(app, loader.graph().app_leaves().into_keys())?;
+        }
+        // In plan order with --plan, else by app and name, as the text lists them.
+        let mut keys: Vec<&MigrationKey> =
+            order.iter().copied().filter(|k| wanted(&k.app)).collect();
+        if !args.plan {
+            keys.sort();
+        }
+        let migrations: Vec<serde_json::Value> = keys.into_iter().map(to_json).collect();
+        let missing: Vec<serde_json::Value> = verification.missing.iter().map(json::key).collect();
+        let conflicts: Vec<&str> = loader.graph().conflicts().into_keys().collect();
+        json::write(
+            out,
+            serde_json::json!({
+                "database": shown(&url),
+                "migrations": migrations,
+                "missing": missing,
+                "conflicts": conflicts,
+            }),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.plan {
         for key in order {
             if args.apps.is_empty() || args.apps.iter().any(|a| *a == key.app) {
@@ -431,6 +600,7 @@ pub fn showmigrations(
 pub fn sqlmigrate(
     project: Project,
     args: SqlArgs,
+    ui: Ui,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let loader = load(project)?;
@@ -463,6 +633,25 @@ pub fn sqlmigrate(
     };
     let states = PlanStates::new(&loader, &applied, std::slice::from_ref(&step))?;
     let m = loader.get(&key).expect("found in the graph");
+    if ui.json {
+        let rendered = schema::render_migration(backend, m, states.before(&step), args.backwards)?;
+        let operations: Vec<serde_json::Value> = rendered
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "description": m.operations[r.index].describe(),
+                    "statements": r.statements,
+                })
+            })
+            .collect();
+        let mut doc = json::key(&key);
+        doc["dialect"] = backend.name().into();
+        doc["direction"] = json::direction(step.direction).into();
+        doc["transactional"] = (m.atomic && backend != Backend::Mysql).into();
+        doc["operations"] = operations.into();
+        json::write(out, doc)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let statements = schema::migration_sql(backend, m, states.before(&step), args.backwards)?;
     write!(
         out,
@@ -494,7 +683,7 @@ pub struct SquashArgs {
 pub fn squashmigrations(
     project: Project,
     args: SquashArgs,
-    verbosity: u8,
+    ui: Ui,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
@@ -521,7 +710,7 @@ pub fn squashmigrations(
         return Ok(ExitCode::SUCCESS);
     }
     let mut sink = std::io::sink();
-    let out = if verbosity == 0 { &mut sink } else { out };
+    let out = if ui.verbosity == 0 { &mut sink } else { out };
     if squashes.len() > 1 {
         writeln!(
             out,
