@@ -19,6 +19,7 @@ mod files;
 mod json;
 mod makemigrations;
 mod migrate;
+mod progress;
 mod questioner;
 
 use std::ffi::OsString;
@@ -120,6 +121,8 @@ struct Ui {
     verbosity: u8,
     /// `--format json`.
     json: bool,
+    /// Standard output is a terminal (and colours are wanted there).
+    terminal: progress::Terminal,
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,8 +158,14 @@ pub fn main(project: impl Into<Project>) -> ExitCode {
     let mut out = std::io::stdout().lock();
     let args: Vec<OsString> = std::env::args_os().collect();
     let json = wants_json(&args);
-    let result = run(project, args, &mut input, &mut out)
-        .and_then(|code| out.flush().map(|()| code).map_err(Into::into));
+    let result = run_on(
+        project,
+        args,
+        &mut input,
+        &mut out,
+        progress::Terminal::stdout(),
+    )
+    .and_then(|code| out.flush().map(|()| code).map_err(Into::into));
     let (message, code) = match result {
         Ok(code) => return code,
         // Help and version as clap prints them (exit 0), and usage errors (exit 2).
@@ -243,11 +252,27 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    run_on(project, args, input, out, progress::Terminal::default())
+}
+
+/// `run`, told whether `out` is a terminal (only `main` knows: it is standard output there).
+fn run_on(
+    project: impl Into<Project>,
+    args: Vec<OsString>,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+    terminal: progress::Terminal,
+) -> anyhow::Result<ExitCode> {
     let cli = Cli::try_parse_from(&args)?;
     let project = project.into();
     let ui = Ui {
         verbosity: if cli.quiet { 0 } else { cli.verbosity },
         json: cli.format == Format::Json,
+        terminal: if cli.format == Format::Json {
+            progress::Terminal::default()
+        } else {
+            terminal
+        },
     };
     if ui.json {
         let name = match &cli.command {

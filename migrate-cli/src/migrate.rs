@@ -310,61 +310,31 @@ pub fn migrate(
         Target::Zero(app) => writeln!(out, "  Unapply all migrations: {app}")?,
     }
     writeln!(out, "Running migrations:")?;
-    let mut last_progress = std::time::Instant::now();
-    // Whether the migration's line ("  Applying x...") still waits for its " OK".
-    let mut line_open = false;
-    let mut report = |event: Event<'_>| {
-        let _ = match event {
-            Event::Sql(sql) if ui.verbosity >= 3 => {
-                let newline = if std::mem::take(&mut line_open) { "\n" } else { "" };
-                writeln!(out, "{newline}    {sql};")
-            }
-            Event::Sql(_) => Ok(()),
-            Event::Progress { label, done } => {
-                if ui.verbosity >= 2 || last_progress.elapsed().as_secs() >= 1 {
-                    last_progress = std::time::Instant::now();
-                    write!(out, "\n    {label}: {done} rows done")
-                } else {
-                    Ok(())
-                }
-            }
-            Event::Started(step) => {
-                let verb = if step.direction == Direction::Forwards {
-                    "Applying"
-                } else {
-                    "Unapplying"
-                };
-                let fake = if args.fake { " (fake)" } else { "" };
-                line_open = true;
-                write!(out, "  {verb} {}{fake}...", step.key)
-            }
-            Event::Finished(_, took) => {
-                let indent = if std::mem::take(&mut line_open) { "" } else { "   " };
-                writeln!(out, "{indent} OK ({:.3}s)", took.as_secs_f64())
-            }
-            Event::Skipped(_) => {
-                line_open = false;
-                writeln!(out, " already done by another run")
-            }
-            Event::WaitingForLock => writeln!(out, "  {}", waiting_text(&url)),
-            Event::Resumed { done, total } => {
-                write!(out, " resuming after step {done} of {total}...")
-            }
-            Event::Reverting { done, total } => write!(
-                out,
-                " taking back the {done} of {total} steps a stopped run had done..."
-            ),
-            Event::RustRerun => write!(
-                out,
-                " (its Rust operation runs again from the start: it keeps no progress of its own)..."
-            ),
-        };
-        let _ = out.flush();
+    let report = std::cell::RefCell::new(crate::progress::Report::new(
+        &mut *out,
+        ui.terminal,
+        ui.verbosity,
+        args.fake,
+        waiting_text(&url),
+    ));
+    let mut on_event = |event: Event<'_>| report.borrow_mut().event(event);
+    let run = executor.migrate(&loader, &target, args.fake, &mut on_event);
+    // On a terminal, the running migration's line shows its time; the report is shared
+    // with the run on this one thread, and borrowed only while either writes.
+    let ticker = async {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            report.borrow_mut().tick();
+        }
     };
-    let steps = rt.block_on(executor.migrate(&loader, &target, args.fake, &mut report));
-    let steps = steps.inspect_err(|_| {
-        let _ = writeln!(out, " FAILED");
-    })?;
+    let steps = rt.block_on(async {
+        tokio::select! {
+            steps = run => steps,
+            never = ticker => never,
+        }
+    });
+    let steps = steps.inspect_err(|_| report.borrow_mut().failed())?;
+    drop(report);
     if steps.is_empty() {
         writeln!(out, "  No migrations to apply.")?;
     }

@@ -99,6 +99,11 @@ impl TestProject {
         workspace().join("target").join("e2e")
     }
 
+    /// The built binary.
+    pub fn binary(&self) -> PathBuf {
+        self.target_dir().join("debug").join(self.bin_name())
+    }
+
     /// Runs the built binary with `args`, feeding `stdin`.
     pub fn migrate(&self, args: &[&str], stdin: &str) -> Output {
         self.migrate_on(None, args, stdin)
@@ -106,8 +111,7 @@ impl TestProject {
 
     /// Runs the built binary against the database at `url` (default: the project's own).
     pub fn migrate_on(&self, url: Option<&str>, args: &[&str], stdin: &str) -> Output {
-        let bin = self.target_dir().join("debug").join(self.bin_name());
-        let mut command = Command::new(bin);
+        let mut command = Command::new(self.binary());
         if let Some(url) = url {
             command.env("DATABASE_URL", url);
         }
