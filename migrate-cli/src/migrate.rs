@@ -319,20 +319,25 @@ pub fn migrate(
     ));
     let mut on_event = |event: Event<'_>| report.borrow_mut().event(event);
     let run = executor.migrate(&loader, &target, args.fake, &mut on_event);
-    // On a terminal, the running migration's line shows its time; the report is shared
-    // with the run on this one thread, and borrowed only while either writes.
-    let ticker = async {
-        loop {
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            report.borrow_mut().tick();
-        }
+    // On a terminal, the running migration's line shows its time: a timer beside the run,
+    // on this one thread, sharing the report (borrowed only while either writes). Elsewhere
+    // the run goes alone.
+    let steps = if ui.terminal.live {
+        let ticker = async {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                report.borrow_mut().tick();
+            }
+        };
+        rt.block_on(async {
+            tokio::select! {
+                steps = run => steps,
+                never = ticker => never,
+            }
+        })
+    } else {
+        rt.block_on(run)
     };
-    let steps = rt.block_on(async {
-        tokio::select! {
-            steps = run => steps,
-            never = ticker => never,
-        }
-    });
     let steps = steps.inspect_err(|_| report.borrow_mut().failed())?;
     drop(report);
     if steps.is_empty() {
