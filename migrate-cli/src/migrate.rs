@@ -138,6 +138,11 @@ pub fn migrate(
     let loader = load_against(project, &recorded)?;
     if args.prune {
         let pruned = rt.block_on(executor.prune(&loader, &files))?;
+        if ui.json {
+            let keys: Vec<_> = pruned.iter().map(json::key).collect();
+            json::write(out, serde_json::json!({ "pruned": keys }))?;
+            return Ok(ExitCode::SUCCESS);
+        }
         let out = if ui.verbosity == 0 { &mut sink } else { out };
         if pruned.is_empty() {
             writeln!(out, "No migrations to prune.")?;

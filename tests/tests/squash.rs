@@ -217,6 +217,12 @@ fn a_ten_step_history_squashes_and_every_database_follows() {
             db.rows("SELECT name FROM migrate_migrations"),
             [vec!["0001_initial_squashed_0010_remove_item_tmp".to_owned()]]
         );
+        let again = p.migrate_on(
+            Some(&db.url),
+            &["migrate", "--prune", "--format", "json"],
+            "",
+        );
+        assert_eq!(text(&again).0, "{\"version\":1,\"pruned\":[]}\n");
         let out = p.migrate_on(Some(&db.url), &["migrate"], "");
         assert!(
             text(&out).0.contains("No migrations to apply."),
