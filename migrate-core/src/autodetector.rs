@@ -720,7 +720,8 @@ fn cut_into_migrations(ops: Vec<Planned>, leaves: &BTreeMap<Name, MigrationKey>)
         app: Name,
         ops: Vec<Operation>,
         deps: BTreeSet<usize>,
-        external: BTreeSet<MigrationKey>,
+        /// Apps of models it points at that this run does not create.
+        external: BTreeSet<Name>,
     }
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut open: HashMap<Name, usize> = HashMap::new();
@@ -762,12 +763,38 @@ fn cut_into_migrations(ops: Vec<Planned>, leaves: &BTreeMap<Name, MigrationKey>)
         };
         chunks[chunk].deps.extend(dep_chunks);
         for model in planned.external {
-            if let Some(leaf) = leaves.get(&model.app) {
-                chunks[chunk].external.insert(leaf.clone());
-            }
+            chunks[chunk].external.insert(model.app);
         }
         chunks[chunk].ops.push(planned.op);
         chunk_of.push(chunk);
+    }
+
+    // A model of another app is as that app's newest migration of this run leaves it, as in
+    // Django: the latest chunk of that app that does not itself lead here (else, the app's
+    // existing leaf). Chunks only gain dependencies on earlier or unrelated chunks, so no
+    // cycle appears.
+    let mut of_app: HashMap<Name, Vec<usize>> = HashMap::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        of_app.entry(chunk.app.clone()).or_default().push(i);
+    }
+    let mut external_deps: Vec<BTreeSet<MigrationKey>> = Vec::with_capacity(chunks.len());
+    for i in 0..chunks.len() {
+        let mut leaf_deps = BTreeSet::new();
+        for app in chunks[i].external.clone() {
+            let newest = of_app.get(&app).and_then(|own| {
+                own.iter()
+                    .rev()
+                    .copied()
+                    .find(|&c| c != i && !reaches(&chunks, c, i))
+            });
+            match newest {
+                Some(c) => {
+                    chunks[i].deps.insert(c);
+                }
+                None => leaf_deps.extend(leaves.get(&app).cloned()),
+            }
+        }
+        external_deps.push(leaf_deps);
     }
 
     // Name and number each app's chunks after its existing leaf.
@@ -792,12 +819,37 @@ fn cut_into_migrations(ops: Vec<Planned>, leaves: &BTreeMap<Name, MigrationKey>)
         ));
         *n += 1;
     }
+    // Dependency order, earliest chunk first among those ready (the generated order where
+    // dependencies allow it).
+    let mut order = Vec::with_capacity(chunks.len());
+    let mut waiting: Vec<usize> = chunks.iter().map(|c| c.deps.len()).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); chunks.len()];
+    for (i, chunk) in chunks.iter().enumerate() {
+        for &d in &chunk.deps {
+            dependents[d].push(i);
+        }
+    }
+    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = (0..chunks.len())
+        .filter(|&i| waiting[i] == 0)
+        .map(std::cmp::Reverse)
+        .collect();
+    while let Some(std::cmp::Reverse(i)) = ready.pop() {
+        order.push(i);
+        for &j in &dependents[i] {
+            waiting[j] -= 1;
+            if waiting[j] == 0 {
+                ready.push(std::cmp::Reverse(j));
+            }
+        }
+    }
+    debug_assert_eq!(order.len(), chunks.len(), "chunk dependencies never cycle");
+
     let mut migrations = Vec::with_capacity(chunks.len());
-    for (i, chunk) in chunks.into_iter().enumerate() {
+    for ((i, chunk), external) in chunks.into_iter().enumerate().zip(external_deps) {
         let key = &keys[i];
         let mut m = Migration::new(key.app.clone(), key.name.clone());
         m.initial = !leaves.contains_key(&chunk.app);
-        let mut deps: BTreeSet<MigrationKey> = chunk.external;
+        let mut deps: BTreeSet<MigrationKey> = external;
         deps.extend(chunk.deps.iter().map(|&d| keys[d].clone()));
         if !chunk.deps.iter().any(|&d| keys[d].app == chunk.app) {
             if let Some(leaf) = leaves.get(&chunk.app) {
@@ -806,9 +858,12 @@ fn cut_into_migrations(ops: Vec<Planned>, leaves: &BTreeMap<Name, MigrationKey>)
         }
         m.dependencies = deps.into_iter().collect();
         m.operations = chunk.ops;
-        migrations.push(m);
+        migrations.push(Some(m));
     }
-    migrations
+    order
+        .into_iter()
+        .map(|i| migrations[i].take().expect("each chunk once"))
+        .collect()
 }
 
 /// Django's naming: the operations' fragments joined by `_`, cut with `_and_more` past 52

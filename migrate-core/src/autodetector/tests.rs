@@ -395,6 +395,43 @@ fn a_cross_app_key_depends_on_the_other_apps_migration() {
 }
 
 #[test]
+fn a_key_to_a_model_changed_in_this_run_depends_on_that_change() {
+    // Author gains a field in testapp's new migration while otherapp's Book starts pointing
+    // at it: the book's migration follows testapp's new migration (Django's rule), not its
+    // older leaf, whichever app comes first.
+    let book = model(
+        "otherapp",
+        "Book",
+        vec![Field::new("author", foreign_key("testapp.Author", Cascade)).null()],
+    );
+    let before = vec![author_empty(), model("otherapp", "Book", vec![])];
+    let c = changes(before, vec![author_name_default(), book]);
+    assert_names(
+        &c,
+        &["testapp.0002_author_name", "otherapp.0002_book_author"],
+    );
+    assert_deps(
+        &c,
+        "otherapp.0002_book_author",
+        &["otherapp.0001_initial", "testapp.0002_author_name"],
+    );
+
+    // The other way round: an app sorted first pointing at a model of one sorted later.
+    let before = vec![model("aaa", "Shelf", vec![]), author_empty()];
+    let shelf = model(
+        "aaa",
+        "Shelf",
+        vec![Field::new("author", foreign_key("testapp.Author", Cascade)).null()],
+    );
+    let c = changes(before, vec![shelf, author_name_default()]);
+    assert_deps(
+        &c,
+        "aaa.0002_shelf_author",
+        &["aaa.0001_initial", "testapp.0002_author_name"],
+    );
+}
+
+#[test]
 fn models_are_created_before_the_models_pointing_at_them() {
     let a = model(
         "testapp",
