@@ -18,6 +18,16 @@ impl ConnectOpts {
         self.database_url.clone().or_else(dotenv_url)
     }
 
+    /// The database whose history a command that does not migrate checks: the one
+    /// configured, or the default SQLite file if it exists here (never created for it).
+    pub fn existing(&self) -> Option<String> {
+        self.configured().or_else(|| {
+            std::path::Path::new("db.sqlite3")
+                .is_file()
+                .then(|| DEFAULT_URL.to_owned())
+        })
+    }
+
     pub fn url(&self) -> String {
         self.configured().unwrap_or_else(|| DEFAULT_URL.to_owned())
     }

@@ -7,10 +7,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use migrate_core::autodetector::{Autodetector, Changes, RenameHints};
 use migrate_core::drift;
+use migrate_core::executor::{check_history, Executor};
 use migrate_core::loader::Loader;
 use migrate_core::questioner::{NonInteractive, Questioner};
 use migrate_core::{registry, Migration, MigrationKey};
 
+use crate::database::{runtime, shown, ConnectOpts};
 use crate::questioner::Interactive;
 use crate::{files, json, Project, Ui, EXIT_ERROR};
 
@@ -37,6 +39,8 @@ pub struct Args {
     /// Join the branches of apps with several leaf migrations (after a git merge).
     #[arg(long)]
     merge: bool,
+    #[command(flatten)]
+    connect: ConnectOpts,
 }
 
 pub fn run(
@@ -61,6 +65,7 @@ pub fn run(
             if ui.verbosity == 0 { &mut sink } else { out },
         );
     }
+    check_database_history(&loader, &args.connect)?;
     let leaves = drift::leaves(&loader)?;
     let from = loader
         .project_state()
@@ -165,6 +170,41 @@ pub fn run(
     };
     files::write_migrations(&project.dir, &changes.migrations, empty)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// As Django's `makemigrations`: when a database is configured (or the default SQLite file
+/// exists), its history must agree with the files (no migration applied before one it
+/// depends on), or new migrations would be written on top of a history that cannot be
+/// migrated. A database that cannot be reached is only a warning: writing files needs none.
+fn check_database_history(loader: &Loader, connect: &ConnectOpts) -> anyhow::Result<()> {
+    let Some(url) = connect.existing() else {
+        return Ok(());
+    };
+    let rt = runtime()?;
+    let recorded = rt.block_on(async {
+        let mut executor = Executor::connect(&url).await?;
+        let applied = executor.applied().await;
+        let _ = executor.close().await;
+        applied
+    });
+    match recorded {
+        Ok(recorded) => {
+            check_history(loader, &loader.effective_applied(&recorded)).with_context(|| {
+                format!(
+                    "the migration history of {} disagrees with the files",
+                    shown(&url)
+                )
+            })
+        }
+        Err(err) => {
+            eprintln!(
+                "warning: the migration history of {} could not be checked: {}",
+                shown(&url),
+                crate::error_text(&err.into())
+            );
+            Ok(())
+        }
+    }
 }
 
 /// `--format json`: the migrations (written, or with `--check` / `--dry-run` not), and the

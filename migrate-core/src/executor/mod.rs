@@ -490,6 +490,12 @@ impl Executor {
         self.accepted.extend(keys);
     }
 
+    /// The recorded migrations, read without taking the run's lock (for a check that
+    /// changes nothing, such as `makemigrations`'): none when there is no history table.
+    pub async fn applied(&mut self) -> Result<BTreeSet<MigrationKey>> {
+        recorder::applied(&mut self.session.conn, self.session.backend).await
+    }
+
     /// The recorded migrations with their checksums, read under the lock (`report` hears if
     /// it has to wait).
     pub async fn history(
