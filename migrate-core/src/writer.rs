@@ -198,6 +198,7 @@ fn field(f: &Field) -> Doc {
         (f.db_index, "db_index"),
         (f.auto_now_add, "auto_now_add"),
         (f.auto_now, "auto_now"),
+        (f.deferrable, "deferrable"),
     ];
     for (set, method) in flags {
         if set {

@@ -322,6 +322,7 @@ pub struct FieldAttrs {
     pub db_column: Option<Set<LitStr>>,
     pub renamed_from: Option<Set<LitStr>>,
     pub on_delete: Option<Set<syn::Ident>>,
+    pub deferrable: Option<Set<()>>,
 }
 
 impl FieldAttrs {
@@ -345,6 +346,8 @@ impl FieldAttrs {
                     AUTO_NOW_ADD => Some(&mut out.auto_now_add),
                     // #[field(auto_now)]
                     AUTO_NOW => Some(&mut out.auto_now),
+                    // #[field(deferrable)]: a foreign key checked at commit
+                    DEFERRABLE => Some(&mut out.deferrable),
                     _ => None,
                 };
                 if let Some(slot) = flag_slot {

@@ -246,6 +246,12 @@ fn check_relation(cx: &Ctxt, field: &FieldInput) {
                     "`on_delete` applies only to `ForeignKey<T>` and `OneToOne<T>` fields",
                 );
             }
+            if let Some(deferrable) = &a.deferrable {
+                cx.error_spanned_by(
+                    deferrable,
+                    "`deferrable` applies only to `ForeignKey<T>` and `OneToOne<T>` fields",
+                );
+            }
         }
         Some(Rel::ManyToMany) => {
             if field.ty.nullable {
@@ -260,6 +266,7 @@ fn check_relation(cx: &Ctxt, field: &FieldInput) {
                 (tokens(a.unique.as_ref().map(|s| s as _)), "unique"),
                 (tokens(a.db_index.as_ref().map(|s| s as _)), "db_index"),
                 (tokens(a.on_delete.as_ref().map(|s| s as _)), "on_delete"),
+                (tokens(a.deferrable.as_ref().map(|s| s as _)), "deferrable"),
                 (tokens(a.default.as_ref().map(|s| s as _)), "default"),
                 (tokens(a.db_column.as_ref().map(|s| s as _)), "db_column"),
             ];

@@ -183,6 +183,7 @@ fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
     let db_index = a.db_index.is_some();
     let auto_now_add = a.auto_now_add.is_some();
     let auto_now = a.auto_now.is_some();
+    let deferrable = a.deferrable.is_some();
     let name = cow(p, &name);
     let column = cow(p, &column);
     quote! {
@@ -198,6 +199,7 @@ fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
             default: #default,
             auto_now_add: #auto_now_add,
             auto_now: #auto_now,
+            deferrable: #deferrable,
         }
     }
 }

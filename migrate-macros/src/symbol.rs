@@ -32,6 +32,7 @@ pub const DB_COLUMN: &str = "db_column";
 pub const AUTO_NOW_ADD: &str = "auto_now_add";
 pub const AUTO_NOW: &str = "auto_now";
 pub const ON_DELETE: &str = "on_delete";
+pub const DEFERRABLE: &str = "deferrable";
 pub const FIELD_ATTRS: &[&str] = &[
     PRIMARY_KEY,
     AUTO,
@@ -46,6 +47,7 @@ pub const FIELD_ATTRS: &[&str] = &[
     AUTO_NOW,
     RENAMED_FROM,
     ON_DELETE,
+    DEFERRABLE,
 ];
 
 pub const ON_DELETE_ACTIONS: &[&str] = &[

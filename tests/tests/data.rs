@@ -188,6 +188,9 @@ fn steps() -> Vec<Step> {
     });
     out.push(step("point a foreign key at another model", &m));
 
+    edit_field(&mut m.product, "tier", |f| f.deferrable());
+    out.push(step("make a foreign key deferrable", &m));
+
     edit_field(&mut m.item, "id", |f| Field {
         ty: BigInt.into(),
         ..f

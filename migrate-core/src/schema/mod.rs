@@ -276,11 +276,22 @@ fn op_points_at(model: &crate::state::ModelState, target: &ModelKey) -> bool {
         .any(|f| f.ty.target().and_then(|t| t.key()).as_ref() == Some(target))
 }
 
-fn tables_of(state: &ProjectState, keys: &BTreeSet<ModelKey>) -> Result<Vec<Table>> {
+/// The tables of `keys` as `backend` has them: MySQL has no deferred key checks, so a key
+/// that only becomes (or stops being) deferrable changes nothing there.
+fn tables_of(
+    backend: Backend,
+    state: &ProjectState,
+    keys: &BTreeSet<ModelKey>,
+) -> Result<Vec<Table>> {
     let mut out = Vec::new();
     for key in keys {
         if let Some(model) = state.model(key) {
             state.model_tables(model, &mut out)?;
+        }
+    }
+    if backend == Backend::Mysql {
+        for fk in out.iter_mut().flat_map(|t| t.foreign_keys.iter_mut()) {
+            fk.deferrable = false;
         }
     }
     Ok(out)
@@ -295,7 +306,11 @@ fn render(
     hints: &Hints,
 ) -> Result<Vec<String>> {
     let keys = affected(app, op, from, to);
-    let diffs = diff::diff(&tables_of(from, &keys)?, &tables_of(to, &keys)?, hints);
+    let diffs = diff::diff(
+        &tables_of(backend, from, &keys)?,
+        &tables_of(backend, to, &keys)?,
+        hints,
+    );
     // SQLite rebuilds such tables with foreign keys off; the others alter in place.
     let retyped = match backend {
         Backend::Sqlite => Vec::new(),

@@ -7,6 +7,7 @@ use super::{
     render_renames_and_drops, sql, type_name, Backend,
 };
 use crate::error::Result;
+use crate::state::ForeignKeyConstraint;
 
 const B: Backend = Backend::Postgres;
 
@@ -15,6 +16,27 @@ pub(super) fn render(d: &TableDiff, out: &mut Vec<String>) -> Result<()> {
         TableDiff::Create(t) => render_create(B, t, out),
         TableDiff::Drop(t) => render_drop(B, t, out),
         TableDiff::Alter(a) => {
+            // A key that only becomes (or stops being) deferrable is altered in place: no
+            // new check of every row, as dropping and adding it would run.
+            let mut a = a.clone();
+            let toggled: Vec<ForeignKeyConstraint> = a
+                .add_foreign_keys
+                .iter()
+                .filter(|n| {
+                    a.drop_foreign_keys.iter().any(|o| {
+                        let same = ForeignKeyConstraint {
+                            deferrable: n.deferrable,
+                            ..o.clone()
+                        };
+                        same == **n
+                    })
+                })
+                .cloned()
+                .collect();
+            a.drop_foreign_keys
+                .retain(|o| !toggled.iter().any(|n| n.name == o.name));
+            a.add_foreign_keys.retain(|n| !toggled.contains(n));
+            let a = &*a;
             render_removals(B, a, out);
             render_renames_and_drops(B, a, out);
             render_add_columns(B, a, out);
@@ -41,6 +63,18 @@ pub(super) fn render(d: &TableDiff, out: &mut Vec<String>) -> Result<()> {
                 }
             }
             render_additions(B, a, out);
+            for fk in &toggled {
+                out.push(format!(
+                    "ALTER TABLE {} ALTER CONSTRAINT {} {}",
+                    sql::quote(B, &a.new.name),
+                    sql::quote(B, &fk.name),
+                    if fk.deferrable {
+                        "DEFERRABLE INITIALLY DEFERRED"
+                    } else {
+                        "NOT DEFERRABLE"
+                    }
+                ));
+            }
         }
     }
     Ok(())

@@ -216,11 +216,17 @@ pub(super) fn create_table(backend: Backend, table: &Table, name_override: Optio
     format!("CREATE TABLE {} ( {} )", q(table_name), items.join(", "))
 }
 
-/// `FOREIGN KEY (column) REFERENCES table (column) ON DELETE action`.
+/// `FOREIGN KEY (column) REFERENCES table (column) ON DELETE action`, and
+/// `DEFERRABLE INITIALLY DEFERRED` for a deferrable key where the backend has it (MySQL
+/// checks every key at once).
 fn references(backend: Backend, fk: &ForeignKeyConstraint) -> String {
     let q = |s: &str| quote(backend, s);
+    let deferred = match backend {
+        Backend::Postgres | Backend::Sqlite if fk.deferrable => " DEFERRABLE INITIALLY DEFERRED",
+        _ => "",
+    };
     format!(
-        "FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}",
+        "FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}{deferred}",
         q(&fk.column),
         q(&fk.ref_table),
         q(&fk.ref_column),

@@ -120,6 +120,10 @@ pub struct Field {
     pub auto_now_add: bool,
     /// Meant to be the time of the last save; with no ORM save to update it, the database defaults it to the time of insertion.
     pub auto_now: bool,
+    /// A foreign key checked when the transaction commits (`DEFERRABLE INITIALLY DEFERRED`
+    /// on PostgreSQL and SQLite; MySQL checks every key at once), so rows may be written
+    /// out of key order inside one transaction. Off: checked by each statement.
+    pub deferrable: bool,
 }
 
 impl Field {
@@ -145,6 +149,7 @@ impl Field {
             default: None,
             auto_now_add: false,
             auto_now: false,
+            deferrable: false,
         }
     }
 
@@ -162,6 +167,7 @@ impl Field {
             default: None,
             auto_now_add: false,
             auto_now: false,
+            deferrable: false,
         }
     }
 
@@ -215,6 +221,12 @@ impl Field {
     /// Defaults it to the time of insertion.
     pub fn auto_now_add(mut self) -> Self {
         self.auto_now_add = true;
+        self
+    }
+
+    /// Makes its foreign key checked at commit (see [`Field::deferrable`](Field#structfield.deferrable)).
+    pub fn deferrable(mut self) -> Self {
+        self.deferrable = true;
         self
     }
 

@@ -62,6 +62,8 @@ pub struct ForeignKeyConstraint {
     pub ref_column: String,
     /// What deleting the referenced row does.
     pub on_delete: OnDelete,
+    /// Checked at commit instead of by each statement (where the backend can).
+    pub deferrable: bool,
 }
 
 /// An index.
@@ -142,9 +144,13 @@ impl ProjectState {
             if let Some(to) = to {
                 let target = self.resolve(&key, &field.name, to)?;
                 let target = self.model(&target).expect("resolved keys exist");
-                table
-                    .foreign_keys
-                    .push(foreign_key(&table.name, &column, target, on_delete));
+                table.foreign_keys.push(foreign_key(
+                    &table.name,
+                    &column,
+                    target,
+                    on_delete,
+                    field.deferrable,
+                ));
             }
             // Foreign keys are indexed by default, as in Django; a unique column already is.
             if !field.primary_key && !unique && (field.db_index || to.is_some()) {
@@ -224,7 +230,7 @@ impl ProjectState {
                 default: None,
                 auto_increment: false,
             });
-            foreign_keys.push(foreign_key(&name, column, side, OnDelete::Cascade));
+            foreign_keys.push(foreign_key(&name, column, side, OnDelete::Cascade, false));
             indexes.push(TableIndex {
                 name: names::generated(&name, &[column], "idx"),
                 columns: vec![column.clone()],
@@ -253,6 +259,7 @@ fn foreign_key(
     column: &str,
     target: &ModelState,
     on_delete: OnDelete,
+    deferrable: bool,
 ) -> ForeignKeyConstraint {
     let ref_column = target
         .primary_key()
@@ -265,6 +272,7 @@ fn foreign_key(
         ref_table: target.table.to_string(),
         ref_column,
         on_delete,
+        deferrable,
     }
 }
 
@@ -296,11 +304,12 @@ impl fmt::Display for Table {
         for fk in &self.foreign_keys {
             writeln!(
                 f,
-                "  foreign key {} -> {}({}) on delete {} [{}]",
+                "  foreign key {} -> {}({}) on delete {}{} [{}]",
                 fk.column,
                 fk.ref_table,
                 fk.ref_column,
                 fk.on_delete.sql(),
+                if fk.deferrable { " deferrable" } else { "" },
                 fk.name
             )?;
         }

@@ -26,7 +26,7 @@ pub struct Tenant {
     )
 )]
 pub struct Item {
-    #[field(on_delete = Cascade)]
+    #[field(on_delete = Cascade, deferrable)]
     pub tenant: ForeignKey<Tenant>,
     #[field(on_delete = SetNull)]
     pub owner: Option<OneToOne<Tenant>>,
@@ -59,4 +59,7 @@ pub struct Item {
 fn main() {
     assert_eq!(<Item as Model>::DEFINITION.state.table, "items");
     assert_eq!(<Item as Model>::DEFINITION.renamed_from, Some("Product"));
+    let fields = &<Item as Model>::DEFINITION.state.fields;
+    assert!(fields.iter().find(|f| f.name == "tenant").unwrap().deferrable);
+    assert!(!fields.iter().find(|f| f.name == "owner").unwrap().deferrable);
 }
