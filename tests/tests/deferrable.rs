@@ -32,10 +32,8 @@ fn migrations() -> Vec<Migration> {
     ]
 }
 
-/// In one transaction, a book pointing at author `id`, then that author. `Ok` when it
-/// commits, `Err` with where it was refused.
-async fn book_before_author(url: &str, backend: Backend, id: i32) -> Result<(), String> {
-    let q = |s: &str| quote(backend, s);
+/// A connection that checks foreign keys (SQLite needs asking).
+async fn connect(url: &str, backend: Backend) -> AnyConnection {
     let mut conn = AnyConnection::connect(url).await.unwrap();
     if backend == Backend::Sqlite {
         sqlx::raw_sql("PRAGMA foreign_keys = ON")
@@ -43,6 +41,14 @@ async fn book_before_author(url: &str, backend: Backend, id: i32) -> Result<(), 
             .await
             .unwrap();
     }
+    conn
+}
+
+/// In one transaction, a book pointing at author `id`, then that author. `Ok` when it
+/// commits, `Err` with where it was refused.
+async fn book_before_author(url: &str, backend: Backend, id: i32) -> Result<(), String> {
+    let q = |s: &str| quote(backend, s);
+    let mut conn = connect(url, backend).await;
     let mut tx = conn.begin().await.unwrap();
     let book = format!(
         "INSERT INTO {} ({}) VALUES ({id})",
@@ -90,13 +96,7 @@ fn a_deferrable_key_is_checked_at_commit_where_the_backend_can() {
         }
         // A dangling key is still refused, at the commit.
         let dangling = rt.block_on(async {
-            let mut conn = AnyConnection::connect(&db.url).await.unwrap();
-            if db.backend == Backend::Sqlite {
-                sqlx::raw_sql("PRAGMA foreign_keys = ON")
-                    .execute(&mut conn)
-                    .await
-                    .unwrap();
-            }
+            let mut conn = connect(&db.url, db.backend).await;
             let mut tx = conn.begin().await.unwrap();
             let sql = format!(
                 "INSERT INTO {} ({}) VALUES (99)",
