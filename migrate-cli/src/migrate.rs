@@ -480,35 +480,34 @@ pub fn showmigrations(
     let verification = checksum::verify(&loader, &history);
     let applied = loader.effective_applied(&recorded);
     let order = loader.graph().topological_order();
-    // `[X]` applied, `[ ]` not, `[~]` stopped part-way (with how far it got); an applied
-    // migration whose file changed since says so.
-    let mark = |key: &MigrationKey| match partial.get(key) {
-        Some(p) => ("[~]", format!(" ({})", partial_note(p))),
-        None if applied.contains(key) => {
-            match verification.changed.iter().find(|c| c.key == *key) {
-                Some(c) => (
-                    "[X]",
-                    format!(" (changed since applied: {})", c.differences.join("; ")),
-                ),
-                None => ("[X]", String::new()),
-            }
-        }
-        None => ("[ ]", String::new()),
+    // Stopped part-way, applied or not; and how an applied migration's file differs since.
+    let status = |key: &MigrationKey| match partial.get(key) {
+        Some(_) => "partial",
+        None if applied.contains(key) => "applied",
+        None => "unapplied",
     };
-    let to_json = |key: &MigrationKey| {
-        let status = match partial.get(key) {
-            Some(_) => "partial",
-            None if applied.contains(key) => "applied",
-            None => "unapplied",
-        };
-        let changed = verification
+    let changed = |key: &MigrationKey| {
+        verification
             .changed
             .iter()
             .find(|c| c.key == *key)
-            .map_or(&[][..], |c| &c.differences[..]);
+            .map_or(&[][..], |c| &c.differences[..])
+    };
+    // `[X]` applied, `[ ]` not, `[~]` stopped part-way (with how far it got); an applied
+    // migration whose file changed since says so.
+    let mark = |key: &MigrationKey| match (status(key), changed(key)) {
+        ("partial", _) => ("[~]", format!(" ({})", partial_note(&partial[key]))),
+        ("applied", []) => ("[X]", String::new()),
+        ("applied", differences) => (
+            "[X]",
+            format!(" (changed since applied: {})", differences.join("; ")),
+        ),
+        _ => ("[ ]", String::new()),
+    };
+    let to_json = |key: &MigrationKey| {
         let mut v = json::key(key);
-        v["status"] = status.into();
-        v["changed"] = changed.into();
+        v["status"] = status(key).into();
+        v["changed"] = changed(key).into();
         v["partial"] = json::partial(partial.get(key));
         v
     };
@@ -539,7 +538,7 @@ pub fn showmigrations(
     }
     if args.plan {
         for key in order {
-            if args.apps.is_empty() || args.apps.iter().any(|a| *a == key.app) {
+            if wanted(&key.app) {
                 let (mark, note) = mark(key);
                 writeln!(out, "{mark}  {key}{note}")?;
             }
@@ -555,7 +554,7 @@ pub fn showmigrations(
         check_app(app, apps.keys().copied())?;
     }
     for (app, mut names) in apps {
-        if !args.apps.is_empty() && !args.apps.iter().any(|a| a == app) {
+        if !wanted(app) {
             continue;
         }
         writeln!(out, "{app}")?;
