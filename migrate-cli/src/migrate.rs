@@ -612,6 +612,8 @@ pub fn sqlmigrate(
     };
     let states = PlanStates::new(&loader, &applied, std::slice::from_ref(&step))?;
     let m = loader.get(&key).expect("found in the graph");
+    // MySQL commits each DDL statement on its own, whatever the migration says.
+    let transactional = m.atomic && backend != Backend::Mysql;
     if ui.json {
         let rendered = schema::render_migration(backend, m, states.before(&step), args.backwards)?;
         let operations: Vec<serde_json::Value> = rendered
@@ -626,17 +628,13 @@ pub fn sqlmigrate(
         let mut doc = json::key(&key);
         doc["dialect"] = backend.name().into();
         doc["direction"] = json::direction(step.direction).into();
-        doc["transactional"] = (m.atomic && backend != Backend::Mysql).into();
+        doc["transactional"] = transactional.into();
         doc["operations"] = operations.into();
         json::write(out, doc)?;
         return Ok(ExitCode::SUCCESS);
     }
     let statements = schema::migration_sql(backend, m, states.before(&step), args.backwards)?;
-    write!(
-        out,
-        "{}",
-        schema::script(&statements, m.atomic && backend != Backend::Mysql)
-    )?;
+    write!(out, "{}", schema::script(&statements, transactional))?;
     Ok(ExitCode::SUCCESS)
 }
 
