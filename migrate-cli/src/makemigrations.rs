@@ -163,13 +163,19 @@ pub fn run(
         }
         return Ok(ExitCode::SUCCESS);
     }
+    write_files(&project.dir, &changes, &args)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the new migrations (with `--empty`, as templates to fill in).
+fn write_files(dir: &std::path::Path, changes: &Changes, args: &Args) -> anyhow::Result<()> {
     let empty = if args.empty {
         files::Empty::Template
     } else {
         files::Empty::AsIs
     };
-    files::write_migrations(&project.dir, &changes.migrations, empty)?;
-    Ok(ExitCode::SUCCESS)
+    files::write_migrations(dir, &changes.migrations, empty)?;
+    Ok(())
 }
 
 /// As Django's `makemigrations`: when a database is configured (or the default SQLite file
@@ -211,19 +217,14 @@ fn check_database_history(loader: &Loader, connect: &ConnectOpts) -> anyhow::Res
 /// renames it declined that looked likely; `--check` exits 1 when there are any.
 fn write_json(
     dir: &std::path::Path,
-    changes: &migrate_core::autodetector::Changes,
+    changes: &Changes,
     args: &Args,
     warnings: &[String],
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let write = !(args.check || args.dry_run || changes.is_empty());
     if write {
-        let empty = if args.empty {
-            files::Empty::Template
-        } else {
-            files::Empty::AsIs
-        };
-        files::write_migrations(dir, &changes.migrations, empty)?;
+        write_files(dir, changes, args)?;
     }
     let migrations: Vec<serde_json::Value> = changes
         .migrations
