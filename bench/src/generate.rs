@@ -120,6 +120,7 @@ pub fn models(apps: usize, per_app: usize, seed: u64) -> ProjectState {
                 fields: fields.into(),
                 indexes: indexes.into(),
                 constraints: constraints.into(),
+                managed: true,
             });
         }
     }

@@ -48,7 +48,7 @@ impl Interactive<'_> {
         let _ = writeln!(self.out, "{explain}");
         let _ = writeln!(
             self.out,
-            "Enter a one-off value for those rows (a literal: 0, 1.5, true, \"text\", or now), or nothing to quit and change the model:"
+            "Enter a one-off value for those rows (a literal: 0, 1.5, true, \"text\"; now for the current time; uuid for a new UUID per row), or nothing to quit and change the model:"
         );
         loop {
             let answer = self.ask(">>> ")?;
@@ -65,12 +65,13 @@ impl Interactive<'_> {
     }
 }
 
-/// `0`, `-3`, `1.5`, `true`, `"text"` (or `'text'`), `now`.
+/// `0`, `-3`, `1.5`, `true`, `"text"` (or `'text'`), `now`, `uuid`.
 fn parse_literal(s: &str) -> Option<Value> {
     match s {
         "true" => return Some(Value::Bool(true)),
         "false" => return Some(Value::Bool(false)),
         "now" => return Some(Value::Now),
+        "uuid" => return Some(Value::NewUuid),
         _ => {}
     }
     if let Ok(i) = s.parse::<i64>() {
@@ -129,6 +130,7 @@ mod tests {
         assert_eq!(parse_literal("\"a b\""), Some(Value::Str("a b".into())));
         assert_eq!(parse_literal("'x'"), Some(Value::Str("x".into())));
         assert_eq!(parse_literal("now"), Some(Value::Now));
+        assert_eq!(parse_literal("uuid"), Some(Value::NewUuid));
         assert_eq!(parse_literal("bare words"), None);
     }
 

@@ -18,8 +18,9 @@ use crate::fields::FieldType;
 use crate::migration::{Migration, MigrationKey};
 use crate::model::ModelDef;
 use crate::operations::{
-    AddConstraint, AddField, AddIndex, AlterField, AlterModelTable, CreateModel, DeleteModel,
-    Operation, RemoveConstraint, RemoveField, RemoveIndex, RenameField, RenameIndex, RenameModel,
+    AddConstraint, AddField, AddIndex, AlterField, AlterModelManaged, AlterModelTable, CreateModel,
+    DeleteModel, Operation, RemoveConstraint, RemoveField, RemoveIndex, RenameField, RenameIndex,
+    RenameModel,
 };
 use crate::questioner::Questioner;
 use crate::state::{Field, ModelKey, ModelState, Name, ProjectState};
@@ -99,6 +100,7 @@ impl Autodetector<'_> {
             created: HashSet::new(),
         };
         b.renamed_models()?;
+        b.handed_over(false)?;
         b.altered_tables()?;
         b.renamed_fields()?;
         b.removed_indexes_and_constraints()?;
@@ -108,6 +110,7 @@ impl Autodetector<'_> {
         b.added_fields()?;
         b.altered_fields()?;
         b.added_indexes_and_constraints()?;
+        b.handed_over(true)?;
         Ok(Changes {
             migrations: cut_into_migrations(b.ops, self.leaves),
         })
@@ -246,6 +249,20 @@ impl Builder<'_, '_> {
                 removed.remove(&old);
                 let op = RenameModel::new(old.model.clone(), new.name.clone()).into();
                 self.push(&new.app, op, &[], &[])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Models that become unmanaged (`managed == false`) or managed (`true`). A model is
+    /// handed over before its other changes and taken over after them, so no SQL of this
+    /// run touches a table that is changing hands.
+    fn handed_over(&mut self, managed: bool) -> Result<()> {
+        for key in self.kept_models() {
+            let to = self.to.model(&key).expect("kept");
+            if to.managed == managed && self.current.model(&key).expect("kept").managed != managed {
+                let op = AlterModelManaged::new(key.model.clone(), managed).into();
+                self.push(&key.app, op, &[], &[])?;
             }
         }
         Ok(())
@@ -506,6 +523,7 @@ impl Builder<'_, '_> {
             let has = |names: &[Name]| names.iter().all(|n| now.iter().any(|f| f.name == *n));
             let mut create = CreateModel::new(model.name.clone(), model.table.clone())
                 .fields(now.iter().map(|f| (*f).clone()));
+            create.managed = model.managed;
             // Fields added later come before the indexes and constraints that use them.
             for f in &later {
                 let target = target_key(&f.ty).into_iter().collect();
@@ -555,9 +573,11 @@ impl Builder<'_, '_> {
                 .filter(|f| current.field(&f.name).is_none())
                 .cloned()
                 .collect();
+            // An unmanaged table gets no SQL, so its rows need no value.
+            let managed = current.managed;
             for field in new {
                 let mut op = AddField::new(key.model.clone(), field.clone());
-                if needs_value_for_existing_rows(&field) {
+                if managed && needs_value_for_existing_rows(&field) {
                     op.one_off_default = Some(
                         self.questioner
                             .ask_not_null_addition(&key, &field)
@@ -583,9 +603,10 @@ impl Builder<'_, '_> {
                     (old != f).then(|| (old.clone(), f.clone()))
                 })
                 .collect();
+            let managed = current.managed;
             for (old, new) in changed {
                 let mut op = AlterField::new(key.model.clone(), new.clone());
-                if old.null && needs_value_for_existing_rows(&new) {
+                if managed && old.null && needs_value_for_existing_rows(&new) {
                     op.one_off_default = Some(
                         self.questioner
                             .ask_not_null_alteration(&key, &new)

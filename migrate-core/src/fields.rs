@@ -122,8 +122,20 @@ pub enum Value {
     Number(Cow<'static, str>),
     /// A string literal.
     Str(Cow<'static, str>),
-    /// The time of insertion (`auto_now_add`, `auto_now`).
+    /// The time of insertion (`auto_now_add`, `auto_now`, `default = Utc::now`).
     Now,
+    /// A new random UUID for each row (`default = Uuid::new_v4`), made by the database when
+    /// a row is inserted without one, and for each row already there when the column is
+    /// added: never one value shared by every row.
+    NewUuid,
+}
+
+impl Value {
+    /// Whether the database computes it for each row as it is written (the current time, a
+    /// new UUID) rather than storing a constant.
+    pub fn is_computed(&self) -> bool {
+        matches!(self, Value::Now | Value::NewUuid)
+    }
 }
 
 impl fmt::Display for Value {
@@ -134,6 +146,7 @@ impl fmt::Display for Value {
             Value::Number(n) => f.write_str(n),
             Value::Str(s) => write!(f, "{s:?}"),
             Value::Now => f.write_str("now()"),
+            Value::NewUuid => f.write_str("new_uuid()"),
         }
     }
 }

@@ -123,11 +123,18 @@ fn operation(op: &Operation, m: &Migration) -> Result<Doc> {
             if !c.constraints.is_empty() {
                 d = d.method("constraints", [array(c.constraints.iter().map(constraint))]);
             }
+            if !c.managed {
+                d = d.method("unmanaged", []);
+            }
             d
         }
         Operation::DeleteModel(d) => call("DeleteModel::new", [lit(&d.name)]),
         Operation::RenameModel(r) => two("RenameModel::new", &r.old_name, &r.new_name),
         Operation::AlterModelTable(a) => two("AlterModelTable::new", &a.name, &a.table),
+        Operation::AlterModelManaged(a) => call(
+            "AlterModelManaged::new",
+            [lit(&a.name), atom(a.managed.to_string())],
+        ),
         Operation::AddField(a) => with_one_off(
             call("AddField::new", [lit(&a.model), field(&a.field)]),
             &a.one_off_default,
@@ -249,6 +256,7 @@ fn value_doc(v: &Value) -> Doc {
         Value::Number(n) => call("Value::number", [lit(n)]),
         Value::Str(s) => lit(s),
         Value::Now => atom("Value::Now"),
+        Value::NewUuid => atom("Value::NewUuid"),
     }
 }
 

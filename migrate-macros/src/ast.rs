@@ -51,6 +51,7 @@ pub enum Category {
     String,
     Decimal,
     Temporal,
+    Uuid,
     Other,
 }
 
@@ -162,6 +163,7 @@ impl<'a> Kind<'a> {
             Some("bool") => Category::Bool,
             Some("String") => Category::String,
             Some("Decimal") => Category::Decimal,
+            Some("Uuid") => Category::Uuid,
             Some(
                 "DateTime" | "NaiveDateTime" | "NaiveDate" | "NaiveTime" | "OffsetDateTime"
                 | "PrimitiveDateTime",

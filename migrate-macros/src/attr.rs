@@ -88,6 +88,22 @@ fn lit_str(meta: &ParseNestedMeta) -> syn::Result<LitStr> {
     }
 }
 
+fn lit_bool(meta: &ParseNestedMeta) -> syn::Result<bool> {
+    let expr: Expr = meta.value()?.parse()?;
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Ok(b.value),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!(
+                "expected `{}` to be `true` or `false`",
+                path_name(&meta.path)
+            ),
+        )),
+    }
+}
+
 fn lit_int<N>(meta: &ParseNestedMeta) -> syn::Result<N>
 where
     N: std::str::FromStr,
@@ -125,10 +141,33 @@ pub enum DefaultLit {
     /// Float literal text, sign included.
     Float(String),
     Str(String),
+    /// `Uuid::new_v4`: a new UUID per row, made by the database.
+    NewUuid,
+    /// `Utc::now` / `OffsetDateTime::now_utc`: the time of insertion.
+    Now,
 }
 
 fn default_lit(meta: &ParseNestedMeta) -> syn::Result<(Expr, DefaultLit)> {
     let expr: Expr = meta.value()?.parse()?;
+    if let Expr::Path(p) = &expr {
+        let segments: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        // The functions it accepts, as Django accepts a callable: each names what the
+        // database computes for every row; none is ever called to write one value down.
+        let computed = match segments.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+            [.., "Uuid", "new_v4"] => Some(DefaultLit::NewUuid),
+            [.., "Utc", "now"] | [.., "OffsetDateTime", "now_utc"] => Some(DefaultLit::Now),
+            _ => None,
+        };
+        return match computed {
+            Some(value) if p.qself.is_none() => Ok((expr, value)),
+            _ => Err(bad_default(&expr)),
+        };
+    }
     let (negative, lit) = match &expr {
         Expr::Lit(ExprLit { lit, .. }) => (false, lit),
         Expr::Unary(ExprUnary {
@@ -161,7 +200,7 @@ fn default_lit(meta: &ParseNestedMeta) -> syn::Result<(Expr, DefaultLit)> {
 fn bad_default(expr: &Expr) -> syn::Error {
     syn::Error::new_spanned(
         expr,
-        "expected `default` to be a literal: a number, a string, `true` or `false`",
+        "expected `default` to be a literal (a number, a string, `true` or `false`) or a value made for each row: `Uuid::new_v4`, `Utc::now`, `OffsetDateTime::now_utc`",
     )
 }
 
@@ -192,6 +231,7 @@ pub struct ModelAttrs {
     pub table: Option<Set<LitStr>>,
     pub renamed_from: Option<Set<LitStr>>,
     pub krate: Option<Set<Path>>,
+    pub managed: Option<Set<bool>>,
     pub indexes: Vec<IndexAttr>,
     pub constraints: Vec<ConstraintAttr>,
 }
@@ -211,6 +251,8 @@ impl ModelAttrs {
                     TABLE => set(cx, &mut out.table, MODEL, &meta, lit_str(&meta)?),
                     // #[model(renamed_from = "Client")]
                     RENAMED_FROM => set(cx, &mut out.renamed_from, MODEL, &meta, lit_str(&meta)?),
+                    // #[model(managed = false)]
+                    MANAGED => set(cx, &mut out.managed, MODEL, &meta, lit_bool(&meta)?),
                     // #[model(crate = "my::reexport::migrate_core")]
                     CRATE => {
                         let path = lit_str(&meta)?.parse::<Path>()?;

@@ -322,10 +322,24 @@ fn check_default(cx: &Ctxt, field: &FieldInput) {
                 DefaultLit::Int(_) | DefaultLit::Float(_)
             )
             | (Category::Bool, DefaultLit::Bool(_))
-            | (Category::String | Category::Temporal, DefaultLit::Str(_))
+            | (
+                Category::String | Category::Temporal | Category::Uuid,
+                DefaultLit::Str(_)
+            )
+            | (Category::Uuid, DefaultLit::NewUuid)
+            | (Category::Temporal, DefaultLit::Now)
     );
-    if !fits {
-        cx.error_spanned_by(expr, "this default does not fit the field's type");
+    match lit {
+        _ if fits => {}
+        DefaultLit::NewUuid => cx.error_spanned_by(
+            expr,
+            "`Uuid::new_v4` gives each row a new UUID; it applies only to `Uuid` fields",
+        ),
+        DefaultLit::Now => cx.error_spanned_by(
+            expr,
+            "this default is the time of insertion; it applies only to date and time fields",
+        ),
+        _ => cx.error_spanned_by(expr, "this default does not fit the field's type"),
     }
     if let (Some(max), DefaultLit::Str(s)) = (&field.attrs.max_length, lit) {
         if s.chars().count() > max.value as usize {

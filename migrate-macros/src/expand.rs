@@ -82,6 +82,7 @@ fn expand(model: &ModelInput, krate: &Path) -> TokenStream {
         &p,
         model.attrs.renamed_from.as_ref().map(|r| r.value.value()),
     );
+    let managed = model.attrs.managed.as_ref().is_none_or(|m| m.value);
     let field_renames = model.fields.iter().filter_map(|f| {
         let from = f.attrs.renamed_from.as_ref()?.value.value();
         let field = f.name();
@@ -107,6 +108,7 @@ fn expand(model: &ModelInput, krate: &Path) -> TokenStream {
                     fields: #p::Cow::Borrowed(&[#auto_id #(#fields),*]),
                     indexes: #p::Cow::Borrowed(&[#(#indexes),*]),
                     constraints: #p::Cow::Borrowed(&[#(#constraints),*]),
+                    managed: #managed,
                 },
                 renamed_from: #renamed_from,
                 field_renames: &[#(#field_renames),*],
@@ -175,6 +177,8 @@ fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
             let s = cow(p, s);
             quote!(#p::Some(#p::Value::Str(#s)))
         }
+        Some(DefaultLit::NewUuid) => quote!(#p::Some(#p::Value::NewUuid)),
+        Some(DefaultLit::Now) => quote!(#p::Some(#p::Value::Now)),
     };
     let null = f.ty.nullable;
     let primary_key = a.primary_key.is_some();
@@ -228,6 +232,7 @@ fn fallback(input: &DeriveInput, model: Option<&ModelInput>, krate: &Path) -> To
                         fields: #p::Cow::Borrowed(&[]),
                         indexes: #p::Cow::Borrowed(&[]),
                         constraints: #p::Cow::Borrowed(&[]),
+                        managed: true,
                     },
                     renamed_from: #p::None,
                     field_renames: &[],

@@ -10,7 +10,16 @@ pub const INDEXES: &str = "indexes";
 pub const CONSTRAINTS: &str = "constraints";
 pub const RENAMED_FROM: &str = "renamed_from";
 pub const CRATE: &str = "crate";
-pub const MODEL_ATTRS: &[&str] = &[APP, TABLE, INDEXES, CONSTRAINTS, RENAMED_FROM, CRATE];
+pub const MANAGED: &str = "managed";
+pub const MODEL_ATTRS: &[&str] = &[
+    APP,
+    TABLE,
+    INDEXES,
+    CONSTRAINTS,
+    RENAMED_FROM,
+    MANAGED,
+    CRATE,
+];
 
 // indexes(index(...)), constraints(unique(...), check(...))
 pub const INDEX: &str = "index";

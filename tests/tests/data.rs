@@ -30,6 +30,7 @@ fn model(name: &str, table: &str, fields: Vec<Field>) -> ModelState {
         fields: fields.into(),
         indexes: Cow::Borrowed(&[]),
         constraints: Cow::Borrowed(&[]),
+        managed: true,
     }
 }
 

@@ -17,6 +17,7 @@ fn model(app: &'static str, name: &'static str, fields: Vec<Field>) -> ModelStat
         fields: all.into(),
         indexes: Default::default(),
         constraints: Default::default(),
+        managed: true,
     }
 }
 
@@ -150,6 +151,7 @@ fn op_kind(op: &Operation) -> &'static str {
         Operation::DeleteModel(_) => "DeleteModel",
         Operation::RenameModel(_) => "RenameModel",
         Operation::AlterModelTable(_) => "AlterModelTable",
+        Operation::AlterModelManaged(_) => "AlterModelManaged",
         Operation::AddField(_) => "AddField",
         Operation::RemoveField(_) => "RemoveField",
         Operation::AlterField(_) => "AlterField",
@@ -725,5 +727,80 @@ fn a_new_column_name_renames_the_column() {
     assert_eq!(
         sql_of(&c, &before, Sqlite),
         [r#"ALTER TABLE "testapp_author" RENAME COLUMN "name" TO "author_name""#]
+    );
+}
+
+/// `Legacy` belongs to someone else (`managed = false`); `Book` points at it.
+fn legacy(fields: Vec<Field>, managed: bool) -> ModelState {
+    ModelState {
+        table: "legacy_table".into(),
+        managed,
+        ..model("testapp", "Legacy", fields)
+    }
+}
+
+fn book_of_legacy() -> ModelState {
+    model(
+        "testapp",
+        "Book",
+        vec![Field::new("legacy", foreign_key("testapp.Legacy", Cascade))],
+    )
+}
+
+#[test]
+fn an_unmanaged_model_is_in_the_state_and_never_in_the_sql() {
+    use crate::schema::Backend::*;
+    let empty = state(vec![]);
+    let created = state(vec![legacy(vec![], false), book_of_legacy()]);
+    let c = changes(vec![], created.models().cloned().collect());
+    assert_ops(&c, "testapp", 0, &["CreateModel", "CreateModel"]);
+    let sql = sql_of(&c, &empty, Postgres);
+    assert!(
+        sql.iter()
+            .all(|s| !s.contains("CREATE TABLE \"legacy_table\"")),
+        "{sql:?}"
+    );
+    assert!(
+        sql.iter()
+            .any(|s| s.contains("REFERENCES \"legacy_table\" (\"id\")")),
+        "the managed model's key points at the unmanaged table: {sql:?}"
+    );
+
+    // A NOT NULL field on an unmanaged model needs no value for rows: no question.
+    let before = created;
+    let grown = vec![
+        legacy(vec![Field::new("code", Varchar(10))], false),
+        book_of_legacy(),
+    ];
+    let c = changes(before.models().cloned().collect(), grown.clone());
+    assert_ops(&c, "testapp", 0, &["AddField"]);
+    for backend in crate::schema::Backend::ALL {
+        assert_eq!(sql_of(&c, &before, backend), Vec::<String>::new());
+    }
+
+    // Taken over with a change: the change first, then the handover; no SQL either.
+    let grown = state(grown);
+    let managed = vec![
+        legacy(vec![Field::new("code", Varchar(20))], true),
+        book_of_legacy(),
+    ];
+    let c = changes(grown.models().cloned().collect(), managed.clone());
+    assert_ops(&c, "testapp", 0, &["AlterField", "AlterModelManaged"]);
+    assert_eq!(sql_of(&c, &grown, Sqlite), Vec::<String>::new());
+
+    // Handed back with a change: the handover first; no SQL, and the table is not dropped
+    // when the model goes.
+    let managed = state(managed);
+    let c = changes(
+        managed.models().cloned().collect(),
+        vec![legacy(vec![], false), book_of_legacy()],
+    );
+    assert_ops(&c, "testapp", 0, &["AlterModelManaged", "RemoveField"]);
+    assert_eq!(sql_of(&c, &managed, Mysql), Vec::<String>::new());
+    let unmanaged = state(vec![legacy(vec![], false), book_of_legacy()]);
+    let c = changes(unmanaged.models().cloned().collect(), vec![]);
+    assert_eq!(
+        sql_of(&c, &unmanaged, Postgres),
+        [r#"DROP TABLE "testapp_book""#]
     );
 }

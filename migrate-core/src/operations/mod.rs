@@ -14,7 +14,7 @@ mod special;
 pub(crate) use field::renamed as renamed_field;
 pub use field::{AddField, AlterField, RemoveField, RenameField};
 pub use index::{AddConstraint, AddIndex, RemoveConstraint, RemoveIndex, RenameIndex};
-pub use model::{AlterModelTable, CreateModel, DeleteModel, RenameModel};
+pub use model::{AlterModelManaged, AlterModelTable, CreateModel, DeleteModel, RenameModel};
 pub use reduce::overlap;
 pub use special::{Backend, BoxError, BoxFuture, RunRust, RunSql, RustFn};
 
@@ -35,6 +35,8 @@ pub enum Operation {
     RenameModel(RenameModel),
     /// See [`AlterModelTable`].
     AlterModelTable(AlterModelTable),
+    /// See [`AlterModelManaged`].
+    AlterModelManaged(AlterModelManaged),
     /// See [`AddField`].
     AddField(AddField),
     /// See [`RemoveField`].
@@ -66,6 +68,7 @@ macro_rules! dispatch {
             Operation::DeleteModel($op) => $e,
             Operation::RenameModel($op) => $e,
             Operation::AlterModelTable($op) => $e,
+            Operation::AlterModelManaged($op) => $e,
             Operation::AddField($op) => $e,
             Operation::RemoveField($op) => $e,
             Operation::AlterField($op) => $e,
@@ -147,6 +150,7 @@ from_ops!(
     DeleteModel,
     RenameModel,
     AlterModelTable,
+    AlterModelManaged,
     AddField,
     RemoveField,
     AlterField,

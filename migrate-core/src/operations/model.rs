@@ -19,6 +19,9 @@ pub struct CreateModel {
     pub indexes: Vec<Index>,
     /// The named constraints.
     pub constraints: Vec<Constraint>,
+    /// Whether the tool owns the table (see [`ModelState::managed`]). An unmanaged model
+    /// enters the state and no SQL runs.
+    pub managed: bool,
 }
 
 impl CreateModel {
@@ -30,7 +33,14 @@ impl CreateModel {
             fields: Vec::new(),
             indexes: Vec::new(),
             constraints: Vec::new(),
+            managed: true,
         }
+    }
+
+    /// Makes it a model whose table the tool never creates, alters or drops.
+    pub fn unmanaged(mut self) -> Self {
+        self.managed = false;
+        self
     }
 
     /// Appends fields.
@@ -60,6 +70,7 @@ impl CreateModel {
             fields: Cow::Owned(self.fields.clone()),
             indexes: Cow::Owned(self.indexes.clone()),
             constraints: Cow::Owned(self.constraints.clone()),
+            managed: self.managed,
         }
     }
 }
@@ -242,6 +253,47 @@ impl Op for AlterModelTable {
 
     fn name_fragment(&self) -> Option<String> {
         Some(format!("alter_{}_table", fragment(&self.name)))
+    }
+
+    fn model_name(&self) -> Option<&str> {
+        Some(&self.name)
+    }
+}
+
+/// Hands a model's table over to the tool, or takes it away (Django's `managed` option):
+/// no SQL either way. A table that becomes managed is taken as it is; one that becomes
+/// unmanaged is left where it is, rows and all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlterModelManaged {
+    /// The model's name.
+    pub name: Name,
+    /// Whether the tool owns the table from now on.
+    pub managed: bool,
+}
+
+impl AlterModelManaged {
+    /// Makes model `name` managed (`true`) or unmanaged (`false`).
+    pub fn new(name: impl Into<Name>, managed: bool) -> Self {
+        AlterModelManaged {
+            name: name.into(),
+            managed,
+        }
+    }
+}
+
+impl Op for AlterModelManaged {
+    fn state_forwards(&self, app: &str, state: &mut ProjectState) -> Result<(), Problem> {
+        model_mut(state, app, &self.name)?.managed = self.managed;
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        let what = if self.managed { "managed" } else { "unmanaged" };
+        format!("Make model {} {what}", self.name)
+    }
+
+    fn name_fragment(&self) -> Option<String> {
+        Some(format!("alter_{}_managed", fragment(&self.name)))
     }
 
     fn model_name(&self) -> Option<&str> {

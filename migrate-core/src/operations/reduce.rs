@@ -14,6 +14,7 @@ impl Operation {
             Operation::CreateModel(o) => vec![whole(&o.name)],
             Operation::DeleteModel(o) => vec![whole(&o.name)],
             Operation::AlterModelTable(o) => vec![whole(&o.name)],
+            Operation::AlterModelManaged(o) => vec![whole(&o.name)],
             Operation::RenameModel(o) => vec![whole(&o.old_name), whole(&o.new_name)],
             Operation::AddField(o) => vec![part(&o.model, format!("field {}", o.field.name))],
             Operation::AlterField(o) => vec![part(&o.model, format!("field {}", o.field.name))],
@@ -55,6 +56,9 @@ impl Operation {
                 c.table = t.table.clone();
                 Some(vec![c.into()])
             }
+            // A model created and then handed over (or the other way) ran different SQL
+            // than one created as it ends up: `AlterModelManaged` never folds into another
+            // operation.
             (CreateModel(c), AddField(a)) if same(&c.name, &a.model) => {
                 let mut c = c.clone();
                 c.fields.push(a.field.clone());

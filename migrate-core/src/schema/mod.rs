@@ -305,7 +305,11 @@ fn render(
     to: &ProjectState,
     hints: &Hints,
 ) -> Result<Vec<String>> {
-    let keys = affected(app, op, from, to);
+    let mut keys = affected(app, op, from, to);
+    // An unmanaged model's tables are someone else's, and so are those of a model that
+    // changes hands in this operation: a handover runs no SQL.
+    let managed = |state: &ProjectState, key: &ModelKey| state.model(key).is_none_or(|m| m.managed);
+    keys.retain(|k| managed(from, k) && managed(to, k));
     let diffs = diff::diff(
         &tables_of(backend, from, &keys)?,
         &tables_of(backend, to, &keys)?,

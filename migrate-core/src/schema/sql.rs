@@ -66,6 +66,24 @@ pub fn literal(backend: Backend, value: &Value) -> String {
         Value::Str(s) => string(backend, s),
         Value::Now if backend == Backend::Mysql => "CURRENT_TIMESTAMP(6)".into(),
         Value::Now => "CURRENT_TIMESTAMP".into(),
+        Value::NewUuid => new_uuid(backend).into(),
+    }
+}
+
+/// An expression that makes a new UUID each time it is evaluated, in the column type
+/// `Uuid` has on `backend`: PostgreSQL's `gen_random_uuid()` (version 4, built in since
+/// PostgreSQL 13); on MySQL and MariaDB the server's `UUID()` (version 1) as 16 bytes; on
+/// SQLite 16 random bytes with the version 4 and variant bits set (`unhex` is in SQLite
+/// 3.41+; sqlx bundles a newer one).
+fn new_uuid(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "gen_random_uuid()",
+        Backend::Mysql => "UNHEX(REPLACE(UUID(), '-', ''))",
+        Backend::Sqlite => {
+            "unhex(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) || \
+             substr('89AB', 1 + (random() & 3), 1) || substr(hex(randomblob(2)), 2) || \
+             hex(randomblob(6)))"
+        }
     }
 }
 

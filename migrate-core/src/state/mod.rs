@@ -286,6 +286,14 @@ fn validate_model(key: &ModelKey, model: &ModelState) -> Result<()> {
                 ));
             }
         }
+        if field.default == Some(crate::fields::Value::NewUuid)
+            && field.ty != FieldType::Column(ColumnType::Uuid)
+        {
+            return Err(err(
+                &field.name,
+                "a new UUID as default (`Uuid::new_v4`) needs a `Uuid` column".into(),
+            ));
+        }
         if let FieldType::ForeignKey { on_delete, .. } | FieldType::OneToOne { on_delete, .. } =
             field.ty
         {

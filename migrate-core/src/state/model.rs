@@ -335,6 +335,10 @@ pub struct ModelState {
     pub indexes: Cow<'static, [Index]>,
     /// The named constraints.
     pub constraints: Cow<'static, [Constraint]>,
+    /// Whether the tool creates, alters and drops its tables (Django's `managed`). An
+    /// unmanaged model belongs to someone else: it is in the state, relations can point at
+    /// it, and no SQL ever touches its table or its join tables.
+    pub managed: bool,
 }
 
 impl ModelState {
@@ -354,7 +358,8 @@ impl ModelState {
             && self.fields.iter().all(|f| other.field(&f.name) == Some(f))
     }
 
-    /// The same schema: name, table, fields, indexes and constraints, each in any order.
+    /// The same schema: name, table, managed or not, fields, indexes and constraints, each
+    /// in any order.
     pub fn same_schema(&self, other: &ModelState) -> bool {
         fn same_set<T: PartialEq>(a: &[T], b: &[T]) -> bool {
             a.len() == b.len() && a.iter().all(|x| b.contains(x))
@@ -362,6 +367,7 @@ impl ModelState {
         self.app == other.app
             && self.name == other.name
             && self.table == other.table
+            && self.managed == other.managed
             && self.same_fields(other)
             && same_set(&self.indexes, &other.indexes)
             && same_set(&self.constraints, &other.constraints)

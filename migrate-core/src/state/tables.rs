@@ -87,10 +87,11 @@ pub struct TableUnique {
 }
 
 impl ProjectState {
-    /// Every table of the project: each model's table, followed by its join tables.
+    /// Every table the tool manages: each managed model's table, followed by its join
+    /// tables. Unmanaged models' tables belong to someone else and are left out.
     pub fn tables(&self) -> Result<Vec<Table>> {
         let mut tables = Vec::with_capacity(self.len());
-        for model in self.models() {
+        for model in self.models().filter(|m| m.managed) {
             self.model_tables(model, &mut tables)?;
         }
         Ok(tables)

@@ -92,6 +92,7 @@ fn model(app: &'static str, name: &'static str, fields: Vec<Field>) -> ModelStat
         fields: all.into(),
         indexes: Cow::Borrowed(&[]),
         constraints: Cow::Borrowed(&[]),
+        managed: true,
     }
 }
 

@@ -1,6 +1,8 @@
 use super::*;
 use crate::fields::{foreign_key, many_to_many, ColumnType::*, OnDelete::*};
-use crate::operations::{AddField, AddIndex, CreateModel, RemoveField, RenameField, RunSql};
+use crate::operations::{
+    AddField, AddIndex, AlterModelManaged, CreateModel, RemoveField, RenameField, RunSql,
+};
 use crate::state::{Constraint, Field, Index};
 
 fn sample() -> Migration {
@@ -10,7 +12,7 @@ fn sample() -> Migration {
         .operations([
             CreateModel::new("Visit", "customers_visit")
                 .fields([
-                    Field::new("id", Uuid).primary_key(),
+                    Field::new("id", Uuid).primary_key().default(Value::NewUuid),
                     Field::new("customer", foreign_key("customers.Customer", Cascade)),
                     Field::new("referrer", foreign_key("customers.Customer", SetNull)).null(),
                     Field::new(
@@ -22,6 +24,7 @@ fn sample() -> Migration {
                     )
                     .default(Value::number("0.00")),
                     Field::new("visited_at", TimestampTz).auto_now_add(),
+                    Field::new("seen_at", TimestampTz).default(Value::Now),
                     Field::new("tags", many_to_many("catalog.Tag")),
                     Field::new("score", Integer)
                         .default(-1)
@@ -33,6 +36,11 @@ fn sample() -> Migration {
                     Constraint::check("visit_amount_positive", "amount >= 0"),
                 ])
                 .into(),
+            CreateModel::new("Legacy", "legacy_visits")
+                .fields([Field::new("id", Integer).primary_key()])
+                .unmanaged()
+                .into(),
+            AlterModelManaged::new("Legacy", true).into(),
             AddField::new("Customer", Field::new("phone", Varchar(20)))
                 .one_off_default("unknown")
                 .into(),
