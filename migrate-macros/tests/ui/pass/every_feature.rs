@@ -8,7 +8,7 @@ use uuid::Uuid;
 #[derive(Model)]
 #[model(app = "tenants")]
 pub struct Tenant {
-    #[field(primary_key)]
+    #[field(primary_key, default = Uuid::new_v4)]
     pub id: Uuid,
     #[field(max_length = 100, unique)]
     pub name: String,
@@ -52,14 +52,32 @@ pub struct Item {
     pub created_at: DateTime<Utc>,
     #[field(auto_now)]
     pub updated_at: NaiveDateTime,
+    #[field(default = Utc::now)]
+    pub seen_at: DateTime<Utc>,
+    #[field(default = uuid::Uuid::new_v4)]
+    pub token: Uuid,
     pub day: NaiveDate,
     pub at: Option<NaiveTime>,
 }
 
+/// A table someone else owns.
+#[derive(Model)]
+#[model(app = "shop", table = "legacy_items", managed = false)]
+pub struct LegacyItem {
+    #[field(max_length = 20)]
+    pub code: String,
+    #[field(on_delete = SetNull)]
+    pub item: Option<ForeignKey<Item>>,
+}
+
 fn main() {
+    assert!(!<LegacyItem as Model>::DEFINITION.state.managed);
+    assert!(<Item as Model>::DEFINITION.state.managed);
     assert_eq!(<Item as Model>::DEFINITION.state.table, "items");
     assert_eq!(<Item as Model>::DEFINITION.renamed_from, Some("Product"));
     let fields = &<Item as Model>::DEFINITION.state.fields;
     assert!(fields.iter().find(|f| f.name == "tenant").unwrap().deferrable);
     assert!(!fields.iter().find(|f| f.name == "owner").unwrap().deferrable);
+    let token = fields.iter().find(|f| f.name == "token").unwrap();
+    assert_eq!(token.default, Some(migrate_core::fields::Value::NewUuid));
 }

@@ -10,6 +10,8 @@ pub struct Event {
     pub local: time::PrimitiveDateTime,
     pub day: time::Date,
     pub at: Option<time::Time>,
+    #[field(default = time::OffsetDateTime::now_utc)]
+    pub seen: time::OffsetDateTime,
 }
 
 fn main() {
@@ -26,6 +28,9 @@ fn main() {
             ("local", FieldType::Column(ColumnType::Timestamp), false),
             ("day", FieldType::Column(ColumnType::Date), false),
             ("at", FieldType::Column(ColumnType::Time), true),
+            ("seen", FieldType::Column(ColumnType::TimestampTz), false),
         ]
     );
+    let seen = Event::DEFINITION.state.fields.last().unwrap();
+    assert_eq!(seen.default, Some(migrate_core::fields::Value::Now));
 }

@@ -1,0 +1,9 @@
+use migrate_core::Model;
+
+#[derive(Model)]
+#[model(app = "shop", managed = "no")]
+pub struct Legacy {
+    pub code: String,
+}
+
+fn main() {}
