@@ -62,7 +62,11 @@ fn unmanaged_tables_and_insert_time_defaults_end_to_end() {
         let ok = |args: &[&str]| {
             let out = p.migrate_on(Some(&db.url), args, "");
             let (stdout, stderr) = text(&out);
-            assert!(out.status.success(), "{}: {args:?}: {stdout}{stderr}", db.backend);
+            assert!(
+                out.status.success(),
+                "{}: {args:?}: {stdout}{stderr}",
+                db.backend
+            );
         };
         db.execute(
             "CREATE TABLE legacy_accounts (id integer PRIMARY KEY, name varchar(40) NOT NULL)",
@@ -83,7 +87,10 @@ fn unmanaged_tables_and_insert_time_defaults_end_to_end() {
         assert!(contacts.iter().all(|r| r[1].is_some()), "{}", db.backend);
 
         ok(&["migrate", "crm", "zero"]);
-        let accounts = format!("SELECT {}, name FROM legacy_accounts ORDER BY 1", db.text("id"));
+        let accounts = format!(
+            "SELECT {}, name FROM legacy_accounts ORDER BY 1",
+            db.text("id")
+        );
         assert_eq!(
             db.rows(&accounts),
             [["1", "Acme"], ["2", "Initech"]],

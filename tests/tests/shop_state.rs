@@ -34,7 +34,7 @@ fn the_shop_state_is_exactly_what_the_models_declare() {
     assert_eq!(state.apps(), ["catalog", "customers", "tenants"]);
     insta::assert_snapshot!(dump(&state), @r#"
     table catalog_product (catalog.Product)
-      id uuid not null primary key
+      id uuid not null primary key default new_uuid()
       tenant_id uuid not null
       sku varchar(64) not null
       name varchar(200) not null
@@ -59,7 +59,7 @@ fn the_shop_state_is_exactly_what_the_models_declare() {
       index variant_product_name_idx (product_id, name)
 
     table customers_customer (customers.Customer)
-      id uuid not null primary key
+      id uuid not null primary key default new_uuid()
       tenant_id uuid not null
       phone_e164 varchar(20) not null
       nickname text null
@@ -82,7 +82,7 @@ fn the_shop_state_is_exactly_what_the_models_declare() {
       unique customers_customer_favourite_products_customer_id_d3d07a32_uniq (customer_id, product_id)
 
     table tenants_subscriptiontier (tenants.SubscriptionTier)
-      id uuid not null primary key
+      id uuid not null primary key default new_uuid()
       name varchar(50) not null
       monthly_price decimal(10, 2) not null default 0
       max_users integer not null default 5
@@ -90,7 +90,7 @@ fn the_shop_state_is_exactly_what_the_models_declare() {
       check tier_price_non_negative (monthly_price >= 0)
 
     table tenants_tenant (tenants.Tenant)
-      id uuid not null primary key
+      id uuid not null primary key default new_uuid()
       name varchar(100) not null
       slug varchar(50) not null
       tier_id uuid null

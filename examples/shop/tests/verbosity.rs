@@ -40,7 +40,8 @@ fn quiet_prints_nothing_and_v3_prints_each_statement() {
         assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{name}");
         let listed = stdout(&migrate(url, &dir, &["showmigrations", "catalog", "-q"]));
         assert_eq!(
-            listed, "catalog\n [X] 0001_initial\n [X] 0002_alter_product_name\n",
+            listed,
+            "catalog\n [X] 0001_initial\n [X] 0002_alter_product_name\n [X] 0003_alter_product_id\n",
             "{name}: -q still lists what was asked for"
         );
 

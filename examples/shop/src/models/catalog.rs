@@ -16,7 +16,7 @@ use super::tenants::Tenant;
     )
 )]
 pub struct Product {
-    #[field(primary_key)]
+    #[field(primary_key, default = Uuid::new_v4)]
     pub id: Uuid,
     /// A tenant with products cannot be deleted until its catalog is.
     #[field(on_delete = Protect)]

@@ -13,7 +13,7 @@ use super::tenants::Tenant;
     indexes(index(fields = ["tenant", "phone_e164"], name = "customer_tenant_phone_idx"))
 )]
 pub struct Customer {
-    #[field(primary_key)]
+    #[field(primary_key, default = Uuid::new_v4)]
     pub id: Uuid,
     #[field(on_delete = Cascade)]
     #[sqlx(rename = "tenant_id")]

@@ -11,7 +11,7 @@ use uuid::Uuid;
     constraints(check(name = "tier_price_non_negative", expr = "monthly_price >= 0"))
 )]
 pub struct SubscriptionTier {
-    #[field(primary_key)]
+    #[field(primary_key, default = Uuid::new_v4)]
     pub id: Uuid,
     #[field(max_length = 50, unique)]
     pub name: String,
@@ -24,7 +24,7 @@ pub struct SubscriptionTier {
 #[derive(Debug, Model, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 #[model(app = "tenants")]
 pub struct Tenant {
-    #[field(primary_key)]
+    #[field(primary_key, default = Uuid::new_v4)]
     pub id: Uuid,
     #[field(max_length = 100)]
     pub name: String,
