@@ -50,6 +50,13 @@ pub enum ColumnType {
     Json,
     /// Binary data (`Vec<u8>`).
     Binary,
+    /// A length of time (`std::time::Duration`, chrono's `TimeDelta`, `time::Duration`):
+    /// `interval` on PostgreSQL, a `bigint` count of microseconds elsewhere (as Django's
+    /// `DurationField`).
+    Duration,
+    /// An IPv4 or IPv6 address (`std::net::IpAddr`, `Ipv4Addr`, `Ipv6Addr`): `inet` on
+    /// PostgreSQL, `char(39)` text elsewhere (as Django's `GenericIPAddressField`).
+    IpAddr,
 }
 
 impl ColumnType {
@@ -107,6 +114,8 @@ impl fmt::Display for ColumnType {
             ColumnType::Time => f.write_str("time"),
             ColumnType::Json => f.write_str("json"),
             ColumnType::Binary => f.write_str("binary"),
+            ColumnType::Duration => f.write_str("duration"),
+            ColumnType::IpAddr => f.write_str("inet"),
         }
     }
 }
@@ -315,11 +324,14 @@ impl FieldType {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a model field",
     label = "unsupported field type",
-    note = "supported: i16, i32, i64, bool, f32, f64, String, Vec<u8>, uuid::Uuid, chrono's DateTime<Utc>/NaiveDateTime/NaiveDate/NaiveTime, time's OffsetDateTime/PrimitiveDateTime/Date/Time, rust_decimal::Decimal, serde_json::Value, Option<T> of those, ForeignKey<T>, OneToOne<T>, ManyToMany<T>"
+    note = "supported: i16, i32, i64, bool, f32, f64, String, Vec<u8>, std::time::Duration, std::net::IpAddr/Ipv4Addr/Ipv6Addr, uuid::Uuid, chrono's DateTime<Utc>/NaiveDateTime/NaiveDate/NaiveTime/TimeDelta, time's OffsetDateTime/PrimitiveDateTime/Date/Time/Duration, a #[derive(Choices)] enum, rust_decimal::Decimal, serde_json::Value, Option<T> of those, ForeignKey<T>, OneToOne<T>, ManyToMany<T>"
 )]
 pub trait ColumnValue {
     /// The column type the field gets.
     const COLUMN_TYPE: ColumnType;
+    /// The only values the column may hold (an enum's, from `#[derive(Choices)]`), kept by a
+    /// check constraint; empty for any value of the type.
+    const CHOICES: &'static [Value] = &[];
 }
 
 macro_rules! column_values {
@@ -337,6 +349,10 @@ column_values! {
     f64 => ColumnType::Double,
     String => ColumnType::Text,
     Vec<u8> => ColumnType::Binary,
+    std::time::Duration => ColumnType::Duration,
+    std::net::IpAddr => ColumnType::IpAddr,
+    std::net::Ipv4Addr => ColumnType::IpAddr,
+    std::net::Ipv6Addr => ColumnType::IpAddr,
 }
 
 #[cfg(feature = "uuid")]
@@ -348,6 +364,7 @@ column_values! {
     time::PrimitiveDateTime => ColumnType::Timestamp,
     time::Date => ColumnType::Date,
     time::Time => ColumnType::Time,
+    time::Duration => ColumnType::Duration,
 }
 
 #[cfg(feature = "chrono")]
@@ -356,6 +373,7 @@ column_values! {
     chrono::NaiveDateTime => ColumnType::Timestamp,
     chrono::NaiveDate => ColumnType::Date,
     chrono::NaiveTime => ColumnType::Time,
+    chrono::TimeDelta => ColumnType::Duration,
 }
 
 // The precision is always set by `#[field(max_digits, decimal_places)]`; this is a placeholder

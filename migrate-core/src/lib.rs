@@ -74,6 +74,10 @@ pub use state::{Constraint, Field, Index, ModelKey, ModelRef, ModelState, Projec
 /// Its attributes and the types a field can have: [`reference`](mod@reference).
 pub use migrate_macros::Model;
 
+/// `#[derive(Choices)]`: a fieldless enum stored as text or as its discriminant, its
+/// values kept by a check constraint. See [`reference`](mod@reference).
+pub use migrate_macros::Choices;
+
 /// `migrations!()`: the crate's migration files, found when it is compiled, as a
 /// [`Migrations`]. They live in `migrations/<app>/<name>.rs` beside `Cargo.toml`
 /// (`migrations!("other/dir")` for another directory, relative to it), one file per
@@ -102,6 +106,7 @@ pub mod __private {
     pub use crate::model::{FieldRename, Model, ModelDef, Registration};
     pub use crate::state::{Constraint, Field, Index, ModelRef, ModelState};
     pub use ::inventory;
+    pub use ::sqlx;
     pub use ::std::borrow::Cow;
     pub use ::std::option::Option::{None, Some};
 }

@@ -41,23 +41,25 @@ mod tests {
     }
 
     #[cfg(feature = "time")]
-    fn time_rows() -> [String; 4] {
+    fn time_rows() -> [String; 5] {
         [
             of::<time::OffsetDateTime>("`time::OffsetDateTime`", "time"),
             of::<time::PrimitiveDateTime>("`time::PrimitiveDateTime`", "time"),
             of::<time::Date>("`time::Date`", "time"),
             of::<time::Time>("`time::Time`", "time"),
+            of::<time::Duration>("`time::Duration`", "time"),
         ]
     }
 
     /// Without the feature, the column types `ui/pass/time_types.rs` checks in migrate-macros.
     #[cfg(not(feature = "time"))]
-    fn time_rows() -> [String; 4] {
+    fn time_rows() -> [String; 5] {
         [
             row("`time::OffsetDateTime`", "`time`", ColumnType::TimestampTz),
             row("`time::PrimitiveDateTime`", "`time`", ColumnType::Timestamp),
             row("`time::Date`", "`time`", ColumnType::Date),
             row("`time::Time`", "`time`", ColumnType::Time),
+            row("`time::Duration`", "`time`", ColumnType::Duration),
         ]
     }
 
@@ -78,6 +80,8 @@ mod tests {
                 String::COLUMN_TYPE.with_max_length(4321),
             ),
             of::<Vec<u8>>("`Vec<u8>`", ""),
+            of::<std::time::Duration>("`std::time::Duration`", ""),
+            of::<std::net::IpAddr>("`std::net::IpAddr`, `Ipv4Addr`, `Ipv6Addr`", ""),
             of::<uuid::Uuid>("`uuid::Uuid`", "uuid"),
             of::<rust_decimal::Decimal>(
                 "`rust_decimal::Decimal` with `max_digits = p, decimal_places = s`",
@@ -88,6 +92,7 @@ mod tests {
             of::<chrono::NaiveDateTime>("`chrono::NaiveDateTime`", "chrono"),
             of::<chrono::NaiveDate>("`chrono::NaiveDate`", "chrono"),
             of::<chrono::NaiveTime>("`chrono::NaiveTime`", "chrono"),
+            of::<chrono::TimeDelta>("`chrono::TimeDelta`", "chrono"),
         ]
         .into_iter()
         .chain(time_rows());

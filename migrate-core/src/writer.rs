@@ -215,6 +215,9 @@ fn field(f: &Field) -> Doc {
     if let Some(v) = &f.default {
         d = d.method("default", [value_doc(v)]);
     }
+    if !f.choices.is_empty() {
+        d = d.method("choices", [array(f.choices.iter().map(value_doc))]);
+    }
     d
 }
 

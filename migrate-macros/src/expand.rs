@@ -188,6 +188,12 @@ fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
     let auto_now_add = a.auto_now_add.is_some();
     let auto_now = a.auto_now.is_some();
     let deferrable = a.deferrable.is_some();
+    let choices = match &f.ty.kind {
+        Kind::Scalar { ty, .. } => {
+            quote_spanned!(ty.span()=> #p::Cow::Borrowed(<#ty as #p::ColumnValue>::CHOICES))
+        }
+        Kind::Relation { .. } => quote!(#p::Cow::Borrowed(&[])),
+    };
     let name = cow(p, &name);
     let column = cow(p, &column);
     quote! {
@@ -204,6 +210,7 @@ fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
             auto_now_add: #auto_now_add,
             auto_now: #auto_now,
             deferrable: #deferrable,
+            choices: #choices,
         }
     }
 }

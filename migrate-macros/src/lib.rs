@@ -7,6 +7,7 @@
 mod ast;
 mod attr;
 mod check;
+mod choices;
 mod ctxt;
 mod expand;
 mod migrations;
@@ -23,6 +24,18 @@ use syn::{parse_macro_input, DeriveInput};
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()
+}
+
+/// A fieldless enum stored in one column: as text (each variant's name in snake_case, or
+/// `#[choices(rename = "…")]` on the variant), or as its discriminant with
+/// `#[choices(integer)]`. A model field of this type gets a check constraint that keeps
+/// the column to these values, and adding or removing a variant is a migration.
+///
+/// Use it as `migrate_core::Choices`; the enum also reads and writes through sqlx.
+#[proc_macro_derive(Choices, attributes(choices))]
+pub fn derive_choices(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    choices::derive(&input).into()
 }
 
 /// The migration files of the crate, found when it is compiled: `migrations/<app>/*.rs`

@@ -3,7 +3,9 @@
 //! within each pair the columns, keys, indexes and constraints that differ.
 
 use crate::fields::Value;
-use crate::state::{Column, ForeignKeyConstraint, ModelKey, Table, TableIndex, TableUnique};
+use crate::state::{
+    CheckExpr, Column, ForeignKeyConstraint, ModelKey, Table, TableIndex, TableUnique,
+};
 
 /// What the operation says that a plain comparison cannot tell: renames and one-off values.
 #[derive(Clone, Debug, Default)]
@@ -56,7 +58,7 @@ pub(crate) struct Alter {
     pub new: Table,
     pub drop_foreign_keys: Vec<ForeignKeyConstraint>,
     pub drop_uniques: Vec<TableUnique>,
-    pub drop_checks: Vec<(String, String)>,
+    pub drop_checks: Vec<(String, CheckExpr)>,
     pub drop_indexes: Vec<TableIndex>,
     pub rename_indexes: Vec<(String, String)>,
     /// `(from, to)` column renames.
@@ -68,7 +70,7 @@ pub(crate) struct Alter {
     pub alter_columns: Vec<(Column, Column, Option<Value>)>,
     pub add_foreign_keys: Vec<ForeignKeyConstraint>,
     pub add_uniques: Vec<TableUnique>,
-    pub add_checks: Vec<(String, String)>,
+    pub add_checks: Vec<(String, CheckExpr)>,
     pub add_indexes: Vec<TableIndex>,
 }
 

@@ -388,6 +388,10 @@ pub fn type_name(backend: Backend, ty: ColumnType) -> String {
         (Backend::Postgres, Binary) => "bytea".into(),
         (Backend::Mysql, Binary) => "longblob".into(),
         (Backend::Sqlite, Binary) => "blob".into(),
+        (Backend::Postgres, Duration) => "interval".into(),
+        (_, Duration) => "bigint".into(),
+        (Backend::Postgres, IpAddr) => "inet".into(),
+        (_, IpAddr) => "char(39)".into(),
     }
 }
 
@@ -509,7 +513,7 @@ fn render_additions(b: Backend, a: &diff::Alter, out: &mut Vec<String>) {
         out.push(sql::add_unique(b, table, &u.name, &u.columns));
     }
     for (n, expr) in &a.add_checks {
-        out.push(sql::add_check(b, table, n, expr));
+        out.push(sql::add_check(b, &a.new, n, expr));
     }
     for i in &a.add_indexes {
         out.push(sql::create_index(b, table, i));

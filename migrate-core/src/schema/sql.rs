@@ -8,7 +8,7 @@
 
 use crate::fields::{ColumnType, OnDelete, Value};
 use crate::operations::Backend;
-use crate::state::{Column, ForeignKeyConstraint, Table, TableIndex};
+use crate::state::{CheckExpr, Column, ForeignKeyConstraint, Table, TableIndex};
 
 /// An identifier, quoted for `backend`: the quote character doubled inside, so any name
 /// stays one identifier.
@@ -229,7 +229,11 @@ pub(super) fn create_table(backend: Backend, table: &Table, name_override: Optio
         });
     }
     for (name, expr) in &table.checks {
-        items.push(format!("CONSTRAINT {} CHECK ({expr})", q(name)));
+        items.push(format!(
+            "CONSTRAINT {} CHECK ({})",
+            q(name),
+            check(backend, table, expr)
+        ));
     }
     format!("CREATE TABLE {} ( {} )", q(table_name), items.join(", "))
 }
@@ -328,12 +332,36 @@ pub(super) fn drop_unique(backend: Backend, table: &str, name: &str) -> String {
     )
 }
 
-pub(super) fn add_check(backend: Backend, table: &str, name: &str, expr: &str) -> String {
+pub(super) fn add_check(backend: Backend, table: &Table, name: &str, expr: &CheckExpr) -> String {
     format!(
-        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({expr})",
-        quote(backend, table),
-        quote(backend, name)
+        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({})",
+        quote(backend, &table.name),
+        quote(backend, name),
+        check(backend, table, expr)
     )
+}
+
+/// A check's condition: the user's SQL as written, or `"column" IN (values)` with the column
+/// quoted and each value a literal of the column's type.
+fn check(backend: Backend, table: &Table, expr: &CheckExpr) -> String {
+    match expr {
+        CheckExpr::Sql(sql) => sql.clone(),
+        CheckExpr::OneOf { column, values } => {
+            let ty = table
+                .columns
+                .iter()
+                .find(|c| c.name == *column)
+                .map(|c| c.ty);
+            let values: Vec<String> = values
+                .iter()
+                .map(|v| match ty {
+                    Some(ty) => column_literal(backend, ty, v),
+                    None => literal(backend, v),
+                })
+                .collect();
+            format!("{} IN ({})", quote(backend, column), values.join(", "))
+        }
+    }
 }
 
 pub(super) fn drop_check(backend: Backend, table: &str, name: &str) -> String {

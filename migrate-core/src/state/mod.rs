@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 pub use model::{Constraint, Field, Index, ModelKey, ModelRef, ModelState, Name};
-pub use tables::{Column, ForeignKeyConstraint, Table, TableIndex, TableUnique};
+pub use tables::{CheckExpr, Column, ForeignKeyConstraint, Table, TableIndex, TableUnique};
 
 use crate::error::{Error, Result};
 use crate::fields::{ColumnType, FieldType, OnDelete};
@@ -293,6 +293,14 @@ fn validate_model(key: &ModelKey, model: &ModelState) -> Result<()> {
                 &field.name,
                 "a new UUID as default (`Uuid::new_v4`) needs a `Uuid` column".into(),
             ));
+        }
+        if let Some(default) = field.default.as_ref().filter(|d| !d.is_computed()) {
+            if !field.choices.is_empty() && !field.choices.contains(default) {
+                return Err(err(
+                    &field.name,
+                    format!("the default {default} is not one of its choices"),
+                ));
+            }
         }
         if let FieldType::ForeignKey { on_delete, .. } | FieldType::OneToOne { on_delete, .. } =
             field.ty

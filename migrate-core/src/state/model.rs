@@ -124,6 +124,9 @@ pub struct Field {
     /// on PostgreSQL and SQLite; MySQL checks every key at once), so rows may be written
     /// out of key order inside one transaction. Off: checked by each statement.
     pub deferrable: bool,
+    /// The only values the column may hold (a `#[derive(Choices)]` enum's), kept by a check
+    /// constraint; empty for any value of its type.
+    pub choices: Cow<'static, [Value]>,
 }
 
 impl Field {
@@ -150,6 +153,7 @@ impl Field {
             auto_now_add: false,
             auto_now: false,
             deferrable: false,
+            choices: Cow::Borrowed(&[]),
         }
     }
 
@@ -168,6 +172,7 @@ impl Field {
             auto_now_add: false,
             auto_now: false,
             deferrable: false,
+            choices: Cow::Borrowed(&[]),
         }
     }
 
@@ -227,6 +232,12 @@ impl Field {
     /// Makes its foreign key checked at commit (see [`Field::deferrable`](Field#structfield.deferrable)).
     pub fn deferrable(mut self) -> Self {
         self.deferrable = true;
+        self
+    }
+
+    /// Keeps its column to these values (see [`Field::choices`](Field#structfield.choices)).
+    pub fn choices<V: Into<Value>>(mut self, values: impl IntoIterator<Item = V>) -> Self {
+        self.choices = values.into_iter().map(Into::into).collect();
         self
     }
 

@@ -30,8 +30,35 @@ pub struct Table {
     pub indexes: Vec<TableIndex>,
     /// The unique constraints (named ones and those of `unique` fields).
     pub uniques: Vec<TableUnique>,
-    /// `(name, expression)` of each check constraint.
-    pub checks: Vec<(String, String)>,
+    /// `(name, condition)` of each check constraint.
+    pub checks: Vec<(String, CheckExpr)>,
+}
+
+/// The condition of a check constraint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckExpr {
+    /// An SQL expression, as the user wrote it.
+    Sql(String),
+    /// The column holds one of these values (a field's choices); each backend writes the
+    /// column and the values in its own quoting.
+    OneOf {
+        /// The column.
+        column: String,
+        /// The values it may hold.
+        values: Vec<Value>,
+    },
+}
+
+impl fmt::Display for CheckExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckExpr::Sql(sql) => f.write_str(sql),
+            CheckExpr::OneOf { column, values } => {
+                let values: Vec<String> = values.iter().map(Value::to_string).collect();
+                write!(f, "{column} in ({})", values.join(", "))
+            }
+        }
+    }
 }
 
 /// A column.
@@ -142,6 +169,15 @@ impl ProjectState {
                     columns: vec![column.clone()],
                 });
             }
+            if !field.choices.is_empty() {
+                table.checks.push((
+                    names::generated(&table.name, &[&column], "check"),
+                    CheckExpr::OneOf {
+                        column: column.clone(),
+                        values: field.choices.to_vec(),
+                    },
+                ));
+            }
             if let Some(to) = to {
                 let target = self.resolve(&key, &field.name, to)?;
                 let target = self.model(&target).expect("resolved keys exist");
@@ -185,9 +221,9 @@ impl ProjectState {
                     name: name.to_string(),
                     columns: columns_of(fields),
                 }),
-                Constraint::Check { name, expr } => {
-                    table.checks.push((name.to_string(), expr.to_string()))
-                }
+                Constraint::Check { name, expr } => table
+                    .checks
+                    .push((name.to_string(), CheckExpr::Sql(expr.to_string()))),
             }
         }
         out.push(table);
