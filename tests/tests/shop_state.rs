@@ -40,11 +40,13 @@ fn the_shop_state_is_exactly_what_the_models_declare() {
       name varchar(200) not null
       description text null
       price decimal(12, 2) not null
+      status varchar(8) not null default "active"
       created_at timestamptz not null default now()
       updated_at timestamptz not null default now()
       foreign key tenant_id -> tenants_tenant(id) on delete RESTRICT [catalog_product_tenant_id_fd5cac3d_fk]
       index catalog_product_tenant_id_d703f7a1_idx (tenant_id)
       unique product_tenant_sku_uniq (tenant_id, sku)
+      check catalog_product_status_afa1ab0e_check (status in ("draft", "active", "archived"))
       check product_price_non_negative (price >= 0)
 
     table catalog_productvariant (catalog.ProductVariant)

@@ -41,7 +41,7 @@ fn quiet_prints_nothing_and_v3_prints_each_statement() {
         let listed = stdout(&migrate(url, &dir, &["showmigrations", "catalog", "-q"]));
         assert_eq!(
             listed,
-            "catalog\n [X] 0001_initial\n [X] 0002_alter_product_name\n [X] 0003_alter_product_id\n",
+            "catalog\n [X] 0001_initial\n [X] 0002_alter_product_name\n [X] 0003_alter_product_id\n [X] 0004_product_status\n",
             "{name}: -q still lists what was asked for"
         );
 

@@ -1,11 +1,20 @@
 //! App `catalog`: what each tenant sells.
 
 use chrono::{DateTime, Utc};
-use migrate_core::{ForeignKey, Model};
+use migrate_core::{Choices, ForeignKey, Model};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::tenants::Tenant;
+
+/// Where a product is in its life: stored as `draft`, `active` or `archived`, and the
+/// column accepts nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Choices)]
+pub enum ProductStatus {
+    Draft,
+    Active,
+    Archived,
+}
 
 #[derive(Debug, Model)]
 #[model(
@@ -28,6 +37,8 @@ pub struct Product {
     pub description: Option<String>,
     #[field(max_digits = 12, decimal_places = 2)]
     pub price: Decimal,
+    #[field(default = "active")]
+    pub status: ProductStatus,
     #[field(auto_now_add)]
     pub created_at: DateTime<Utc>,
     #[field(auto_now)]
