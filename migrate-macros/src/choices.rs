@@ -113,7 +113,7 @@ fn variants<'a>(cx: &Ctxt, input: &'a DeriveInput, integer: bool) -> Vec<Variant
             }
         }
         if !integer && out.iter().any(|o| o.value == value) {
-            cx.error_spanned_by(v, format!("two variants are stored as `{value}`"));
+            cx.error_spanned_by(&v.ident, format!("two variants are stored as `{value}`"));
         }
         out.push(Variant {
             ident: &v.ident,

@@ -12,5 +12,6 @@ fn ui() {
     t.compile_fail("tests/ui/index/*.rs");
     t.compile_fail("tests/ui/relation/*.rs");
     t.compile_fail("tests/ui/names/*.rs");
+    t.compile_fail("tests/ui/choices/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

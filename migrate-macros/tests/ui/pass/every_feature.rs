@@ -1,7 +1,7 @@
 #![deny(warnings)]
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use migrate_core::{ForeignKey, ManyToMany, Model, OneToOne};
+use migrate_core::{Choices, ForeignKey, ManyToMany, Model, OneToOne};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -58,6 +58,26 @@ pub struct Item {
     pub token: Uuid,
     pub day: NaiveDate,
     pub at: Option<NaiveTime>,
+    #[field(default = "active")]
+    pub status: Status,
+    pub level: Option<Level>,
+    pub uptime: std::time::Duration,
+    pub address: std::net::IpAddr,
+    pub elapsed: chrono::TimeDelta,
+}
+
+#[derive(Choices)]
+pub enum Status {
+    Active,
+    #[choices(rename = "gone")]
+    Retired,
+}
+
+#[derive(Choices)]
+#[choices(integer)]
+pub enum Level {
+    Low = 1,
+    High = 9,
 }
 
 /// A table someone else owns.
@@ -78,6 +98,10 @@ fn main() {
     let fields = &<Item as Model>::DEFINITION.state.fields;
     assert!(fields.iter().find(|f| f.name == "tenant").unwrap().deferrable);
     assert!(!fields.iter().find(|f| f.name == "owner").unwrap().deferrable);
+    let status = fields.iter().find(|f| f.name == "status").unwrap();
+    assert_eq!(status.choices.len(), 2);
+    let level = fields.iter().find(|f| f.name == "level").unwrap();
+    assert!(level.null && level.choices.len() == 2);
     let token = fields.iter().find(|f| f.name == "token").unwrap();
     assert_eq!(token.default, Some(migrate_core::fields::Value::NewUuid));
 }
