@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{DeriveInput, Path};
 
-use crate::ast::{FieldInput, Kind, ModelInput, Rel};
+use crate::ast::{Category, FieldInput, Kind, ModelInput, Rel};
 use crate::attr::{ConstraintKind, DefaultLit};
 use crate::check;
 use crate::ctxt::Ctxt;
@@ -188,11 +188,16 @@ fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
     let auto_now_add = a.auto_now_add.is_some();
     let auto_now = a.auto_now.is_some();
     let deferrable = a.deferrable.is_some();
+    // Only a type the derive does not know can be an enum with choices: the others cost no
+    // lookup in the expansion.
     let choices = match &f.ty.kind {
-        Kind::Scalar { ty, .. } => {
+        Kind::Scalar {
+            ty,
+            category: Category::Other,
+        } => {
             quote_spanned!(ty.span()=> #p::Cow::Borrowed(<#ty as #p::ColumnValue>::CHOICES))
         }
-        Kind::Relation { .. } => quote!(#p::Cow::Borrowed(&[])),
+        _ => quote!(#p::Cow::Borrowed(&[])),
     };
     let name = cow(p, &name);
     let column = cow(p, &column);

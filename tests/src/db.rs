@@ -405,7 +405,7 @@ fn normalize(backend: Backend, raw: &str) -> String {
 /// What the state's tables should look like in that database.
 pub fn expected(state: &ProjectState, backend: Backend) -> Schema {
     let mut schema = Schema::default();
-    for table in state.tables().expect("a valid state") {
+    for table in state.tables_for(Some(backend)).expect("a valid state") {
         let mut info = TableInfo::default();
         let sole_key = table.primary_key.len() == 1;
         for c in &table.columns {

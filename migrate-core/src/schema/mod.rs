@@ -276,8 +276,7 @@ fn op_points_at(model: &crate::state::ModelState, target: &ModelKey) -> bool {
         .any(|f| f.ty.target().and_then(|t| t.key()).as_ref() == Some(target))
 }
 
-/// The tables of `keys` as `backend` has them: MySQL has no deferred key checks, so a key
-/// that only becomes (or stops being) deferrable changes nothing there.
+/// The tables of `keys` as `backend` has them (`ProjectState::tables_for`).
 fn tables_of(
     backend: Backend,
     state: &ProjectState,
@@ -286,12 +285,7 @@ fn tables_of(
     let mut out = Vec::new();
     for key in keys {
         if let Some(model) = state.model(key) {
-            state.model_tables(model, &mut out)?;
-        }
-    }
-    if backend == Backend::Mysql {
-        for fk in out.iter_mut().flat_map(|t| t.foreign_keys.iter_mut()) {
-            fk.deferrable = false;
+            state.model_tables(Some(backend), model, &mut out)?;
         }
     }
     Ok(out)
@@ -534,7 +528,7 @@ fn render_removals(b: Backend, a: &diff::Alter, out: &mut Vec<String>) {
         out.push(sql::drop_check(b, old, n));
     }
     for i in &a.drop_indexes {
-        out.push(sql::drop_index(b, old, &i.name));
+        out.push(sql::drop_index(b, old, i));
     }
     for (from, to) in &a.rename_indexes {
         out.push(sql::rename_index(b, old, from, to));

@@ -278,16 +278,28 @@ pub(super) fn drop_foreign_key(backend: Backend, table: &str, name: &str) -> Str
 }
 
 pub(super) fn create_index(backend: Backend, table: &str, index: &TableIndex) -> String {
+    let mut columns = list(backend, &index.columns);
+    if let Some(opclass) = index.opclass {
+        columns = format!("{columns} {opclass}");
+    }
     format!(
-        "CREATE {}INDEX {} ON {} ({})",
+        "CREATE {}INDEX {} ON {} ({columns})",
         if index.unique { "UNIQUE " } else { "" },
         quote(backend, &index.name),
         quote(backend, table),
-        list(backend, &index.columns)
     )
 }
 
-pub(super) fn drop_index(backend: Backend, table: &str, name: &str) -> String {
+/// Drops an index. A pattern-ops index (PostgreSQL) is dropped `IF EXISTS`: databases made
+/// before the tool created them do not have one.
+pub(super) fn drop_index(backend: Backend, table: &str, index: &TableIndex) -> String {
+    if index.opclass.is_some() {
+        return format!("DROP INDEX IF EXISTS {}", quote(backend, &index.name));
+    }
+    drop_index_named(backend, table, &index.name)
+}
+
+pub(super) fn drop_index_named(backend: Backend, table: &str, name: &str) -> String {
     match backend {
         Backend::Mysql => format!(
             "DROP INDEX {} ON {}",
@@ -361,6 +373,7 @@ fn check(backend: Backend, table: &Table, expr: &CheckExpr) -> String {
                 .collect();
             format!("{} IN ({})", quote(backend, column), values.join(", "))
         }
+        CheckExpr::JsonValid { column } => format!("JSON_VALID({})", quote(backend, column)),
     }
 }
 

@@ -36,10 +36,10 @@ fn in_place(a: &Alter) -> bool {
 
 fn alter_in_place(a: &Alter, out: &mut Vec<String>) {
     for i in &a.drop_indexes {
-        out.push(sql::drop_index(B, &a.old.name, &i.name));
+        out.push(sql::drop_index(B, &a.old.name, i));
     }
     for (from, _) in &a.rename_indexes {
-        out.push(sql::drop_index(B, &a.old.name, from));
+        out.push(sql::drop_index_named(B, &a.old.name, from));
     }
     if a.old.name != a.new.name {
         out.push(sql::rename_table(B, &a.old.name, &a.new.name));

@@ -10,6 +10,7 @@ use super::{Constraint, ModelKey, ModelState, ProjectState};
 use crate::error::Result;
 use crate::fields::{ColumnType, FieldType, OnDelete, Value};
 use crate::names;
+use crate::operations::Backend;
 
 /// A table of the schema: a model's, or an automatic many-to-many join table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +48,11 @@ pub enum CheckExpr {
         /// The values it may hold.
         values: Vec<Value>,
     },
+    /// The column holds valid JSON (SQLite, which stores JSON as text).
+    JsonValid {
+        /// The column.
+        column: String,
+    },
 }
 
 impl fmt::Display for CheckExpr {
@@ -57,6 +63,7 @@ impl fmt::Display for CheckExpr {
                 let values: Vec<String> = values.iter().map(Value::to_string).collect();
                 write!(f, "{column} in ({})", values.join(", "))
             }
+            CheckExpr::JsonValid { column } => write!(f, "json_valid({column})"),
         }
     }
 }
@@ -102,6 +109,9 @@ pub struct TableIndex {
     pub columns: Vec<String>,
     /// Whether it is unique.
     pub unique: bool,
+    /// The operator class of its one column (PostgreSQL's `varchar_pattern_ops` and
+    /// `text_pattern_ops`, for `LIKE 'prefix%'`).
+    pub opclass: Option<&'static str>,
 }
 
 /// A unique constraint.
@@ -117,15 +127,29 @@ impl ProjectState {
     /// Every table the tool manages: each managed model's table, followed by its join
     /// tables. Unmanaged models' tables belong to someone else and are left out.
     pub fn tables(&self) -> Result<Vec<Table>> {
+        self.tables_for(None)
+    }
+
+    /// [`tables`](Self::tables) as `backend` has them (`None`: what every backend has):
+    /// PostgreSQL adds a pattern-ops index to each indexed, unique or key `varchar`/`text`
+    /// column (as Django does, so `LIKE 'x%'` can use an index); SQLite checks that a JSON
+    /// column holds JSON (`JSON_VALID`, as Django does); MySQL has no deferred keys.
+    pub fn tables_for(&self, backend: Option<Backend>) -> Result<Vec<Table>> {
         let mut tables = Vec::with_capacity(self.len());
         for model in self.models().filter(|m| m.managed) {
-            self.model_tables(model, &mut tables)?;
+            self.model_tables(backend, model, &mut tables)?;
         }
         Ok(tables)
     }
 
-    /// The table of one model, then its join tables, appended to `out`.
-    pub fn model_tables(&self, model: &ModelState, out: &mut Vec<Table>) -> Result<()> {
+    /// The table of one model, then its join tables, as `backend` has them (see
+    /// [`tables_for`](Self::tables_for)), appended to `out`.
+    pub fn model_tables(
+        &self,
+        backend: Option<Backend>,
+        model: &ModelState,
+        out: &mut Vec<Table>,
+    ) -> Result<()> {
         let key = model.key();
         let mut table = Table {
             name: model.table.to_string(),
@@ -152,9 +176,10 @@ impl ProjectState {
                     continue;
                 }
             };
+            let ty = self.column_type(model, field)?;
             table.columns.push(Column {
                 name: column.clone(),
-                ty: self.column_type(model, field)?,
+                ty,
                 nullable: field.null,
                 default: field.db_default().cloned(),
                 auto_increment: field.auto,
@@ -186,7 +211,30 @@ impl ProjectState {
                     &column,
                     target,
                     on_delete,
-                    field.deferrable,
+                    field.deferrable && backend != Some(Backend::Mysql),
+                ));
+            }
+            let pattern_ops = match ty {
+                ColumnType::Varchar(_) => Some("varchar_pattern_ops"),
+                ColumnType::Text => Some("text_pattern_ops"),
+                _ => None,
+            };
+            let indexed = field.primary_key || unique || field.db_index || to.is_some();
+            if let (Some(Backend::Postgres), Some(opclass), true) = (backend, pattern_ops, indexed)
+            {
+                table.indexes.push(TableIndex {
+                    name: names::generated(&table.name, &[&column], "like"),
+                    columns: vec![column.clone()],
+                    unique: false,
+                    opclass: Some(opclass),
+                });
+            }
+            if backend == Some(Backend::Sqlite) && ty == ColumnType::Json {
+                table.checks.push((
+                    names::generated(&table.name, &[&column], "json"),
+                    CheckExpr::JsonValid {
+                        column: column.clone(),
+                    },
                 ));
             }
             // Foreign keys are indexed by default, as in Django; a unique column already is.
@@ -195,6 +243,7 @@ impl ProjectState {
                     name: names::generated(&table.name, &[&column], "idx"),
                     columns: vec![column],
                     unique: false,
+                    opclass: None,
                 });
             }
         }
@@ -213,6 +262,7 @@ impl ProjectState {
                 name: index.name.to_string(),
                 columns: columns_of(&index.fields),
                 unique: index.unique,
+                opclass: None,
             });
         }
         for constraint in model.constraints.iter() {
@@ -272,6 +322,7 @@ impl ProjectState {
                 name: names::generated(&name, &[column], "idx"),
                 columns: vec![column.clone()],
                 unique: false,
+                opclass: None,
             });
         }
         Ok(Table {

@@ -1,0 +1,123 @@
+//! What a model means on one backend only, as Django does it: on PostgreSQL an indexed,
+//! unique or key string column also gets a pattern-ops index (`LIKE 'x%'` can use it); on
+//! SQLite a JSON column only takes valid JSON.
+
+use migrate_core::executor::Executor;
+use migrate_core::fields::ColumnType::*;
+use migrate_core::loader::Loader;
+use migrate_core::operations::{AlterField, CreateModel};
+use migrate_core::planner::Target;
+use migrate_core::schema::{quote, Backend};
+use migrate_core::{Field, Migration, MigrationKey};
+use migrate_tests::db::{runtime, TestDb};
+
+fn migrations() -> Vec<Migration> {
+    vec![
+        Migration::new("docs", "0001_initial")
+            .initial()
+            .operations([CreateModel::new("Page", "docs_page")
+                .fields([
+                    Field::auto_id(),
+                    Field::new("slug", Varchar(50)).unique(),
+                    Field::new("title", Text).db_index(),
+                    Field::new("meta", Json).null(),
+                ])
+                .into()]),
+        // No longer unique: the pattern-ops index goes with the constraint.
+        Migration::new("docs", "0002_alter_page_slug")
+            .depends_on("docs", "0001_initial")
+            .operations([AlterField::new("Page", Field::new("slug", Varchar(50))).into()]),
+    ]
+}
+
+#[test]
+fn pattern_ops_indexes_and_json_checks() {
+    let rt = runtime();
+    for db in TestDb::all("docs_backend_extras") {
+        let q = |s: &str| quote(db.backend, s);
+        let loader = Loader::new(migrations()).unwrap();
+        let migrate = |target: Target| {
+            rt.block_on(async {
+                let mut executor = Executor::connect(&db.url).await.unwrap();
+                executor
+                    .migrate(&loader, &target, false, &mut |_| {})
+                    .await
+                    .unwrap_or_else(|e| panic!("{}: {target:?}: {e}", db.backend));
+            })
+        };
+        let initial = Target::Migration(MigrationKey::new("docs", "0001_initial"));
+        let insert = |slug: &str, meta: &str| {
+            rt.block_on(async {
+                use sqlx::Connection;
+                let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+                let sql = format!(
+                    "INSERT INTO {} ({}, {}, {}) VALUES ('{slug}', 'A', {meta})",
+                    q("docs_page"),
+                    q("slug"),
+                    q("title"),
+                    q("meta"),
+                );
+                sqlx::raw_sql(&sql).execute(&mut conn).await.map(drop)
+            })
+        };
+        let like_indexes = || {
+            match db.backend {
+            Backend::Postgres => db.rows(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'docs_page' AND indexname LIKE '%like' ORDER BY 1",
+            ),
+            _ => Vec::new(),
+        }
+        };
+
+        migrate(initial.clone());
+        insert("a", "'{\"lang\": \"en\"}'").unwrap();
+        insert("b", "NULL").unwrap();
+        // SQLite by the check; MariaDB's json type brings its own json_valid() check, and
+        // PostgreSQL's jsonb parses what it stores.
+        let bad = insert("c", "'{not json'");
+        assert!(bad.is_err(), "{}: invalid JSON is refused", db.backend);
+        let indexes = like_indexes();
+        if db.backend == Backend::Postgres {
+            assert_eq!(indexes.len(), 2, "{indexes:?}");
+            assert!(
+                indexes[0][0].contains("(slug varchar_pattern_ops)"),
+                "{indexes:?}"
+            );
+            assert!(
+                indexes[1][0].contains("(title text_pattern_ops)"),
+                "{indexes:?}"
+            );
+        }
+
+        if db.backend == Backend::Postgres {
+            // A database made before the tool wrote these indexes has none to drop.
+            let slug = db.rows(
+                "SELECT indexname::text FROM pg_indexes WHERE indexname LIKE 'docs_page_slug%like'",
+            );
+            db.execute(&format!("DROP INDEX {}", q(&slug[0][0])));
+        }
+        migrate(Target::All);
+        assert_eq!(
+            like_indexes().len(),
+            usize::from(db.backend == Backend::Postgres)
+        );
+        let rows = format!("SELECT {} FROM {} ORDER BY 1", q("slug"), q("docs_page"));
+        assert_eq!(db.rows(&rows).len(), 2, "{}", db.backend);
+        assert!(
+            insert("d", "'[1'").is_err(),
+            "{}: still checked",
+            db.backend
+        );
+
+        migrate(initial);
+        assert_eq!(
+            like_indexes().len(),
+            if db.backend == Backend::Postgres {
+                2
+            } else {
+                0
+            }
+        );
+        assert_eq!(db.rows(&rows).len(), 2, "{}", db.backend);
+    }
+}
