@@ -51,7 +51,7 @@ fn index(name_: String, fields: &[&str]) -> Index {
     Index {
         name: name(name_),
         fields: fields.iter().map(|f| name((*f).to_owned())).collect(),
-        unique: false,
+        ..Index::new("", [])
     }
 }
 

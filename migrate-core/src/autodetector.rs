@@ -352,10 +352,7 @@ impl Builder<'_, '_> {
                 .iter()
                 .filter(|t| !current.indexes.iter().any(|i| i.name == t.name))
             {
-                if let Some(p) = removed
-                    .iter()
-                    .position(|old| old.fields == new.fields && old.unique == new.unique)
-                {
+                if let Some(p) = removed.iter().position(|old| old.same_but_name(new)) {
                     let old = removed.remove(p);
                     let op =
                         RenameIndex::new(key.model.clone(), old.name.clone(), new.name.clone());

@@ -353,6 +353,17 @@ pub enum Error {
         /// "added as" or "changed to".
         change: &'static str,
     },
+
+    /// An index the backend cannot create (as Django says: MySQL has no partial indexes).
+    #[error("index `{index}` of {model} cannot be created on MySQL/MariaDB: {problem}")]
+    UnsupportedIndex {
+        /// The model, as `app.Model`.
+        model: String,
+        /// The index's name.
+        index: String,
+        /// What the backend lacks.
+        problem: &'static str,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

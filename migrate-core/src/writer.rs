@@ -268,12 +268,20 @@ fn names(fields: &[crate::state::Name]) -> Doc {
 }
 
 fn index(i: &Index) -> Doc {
-    let d = call("Index::new", [lit(&i.name), names(&i.fields)]);
+    let mut d = call("Index::new", [lit(&i.name), names(&i.fields)]);
     if i.unique {
-        d.method("unique", [])
-    } else {
-        d
+        d = d.method("unique", []);
     }
+    if !i.descending.is_empty() {
+        d = d.method("descending", [names(&i.descending)]);
+    }
+    if !i.expressions.is_empty() {
+        d = d.method("expressions", [names(&i.expressions)]);
+    }
+    if let Some(condition) = &i.condition {
+        d = d.method("condition", [lit(condition)]);
+    }
+    d
 }
 
 fn constraint(c: &Constraint) -> Doc {

@@ -208,8 +208,11 @@ fn bad_default(expr: &Expr) -> syn::Error {
 pub struct IndexAttr {
     pub path: Path,
     pub name: Option<LitStr>,
+    /// Field names, `-` in front for descending order.
     pub fields: Vec<LitStr>,
     pub unique: bool,
+    pub condition: Option<LitStr>,
+    pub expressions: Vec<LitStr>,
 }
 
 /// `unique(name = "…", fields = [...])` or `check(name = "…", expr = "…")`.
@@ -270,7 +273,10 @@ impl ModelAttrs {
                     // #[model(constraints(unique(name = "…", fields = [..]), check(name = "…", expr = "…")))]
                     CONSTRAINTS => meta.parse_nested_meta(|inner| {
                         if inner.path.is_ident(UNIQUE) || inner.path.is_ident(CHECK) {
-                            out.constraints.push(parse_constraint(cx, &inner)?);
+                            match parse_constraint(cx, &inner)? {
+                                Parsed::Constraint(c) => out.constraints.push(c),
+                                Parsed::Index(i) => out.indexes.push(i),
+                            }
                             Ok(())
                         } else {
                             unknown(cx, &inner, "constraint", &[UNIQUE, CHECK])
@@ -292,6 +298,8 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<IndexAttr> {
     let mut name = None;
     let mut fields = None;
     let mut unique = None;
+    let mut condition = None;
+    let mut expressions = None;
     meta.parse_nested_meta(|m| {
         if m.path.is_ident(NAME) {
             set(cx, &mut name, INDEX, &m, lit_str(&m)?);
@@ -300,8 +308,17 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<IndexAttr> {
         } else if m.path.is_ident(UNIQUE) {
             flag(&m)?;
             set(cx, &mut unique, INDEX, &m, ());
+        } else if m.path.is_ident(CONDITION) {
+            set(cx, &mut condition, INDEX, &m, lit_str(&m)?);
+        } else if m.path.is_ident(EXPRESSIONS) {
+            set(cx, &mut expressions, INDEX, &m, string_list(&m)?);
         } else {
-            unknown(cx, &m, "index attribute", &[NAME, FIELDS, UNIQUE])?;
+            unknown(
+                cx,
+                &m,
+                "index attribute",
+                &[NAME, FIELDS, UNIQUE, CONDITION, EXPRESSIONS],
+            )?;
         }
         Ok(())
     })?;
@@ -310,42 +327,69 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<IndexAttr> {
         name: name.map(|n| n.value),
         fields: fields.map(|f| f.value).unwrap_or_default(),
         unique: unique.is_some(),
+        condition: condition.map(|c| c.value),
+        expressions: expressions.map(|e| e.value).unwrap_or_default(),
     })
 }
 
-fn parse_constraint(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<ConstraintAttr> {
+/// A `constraints(…)` entry: a constraint, or a unique constraint with a condition or
+/// expressions, which is a unique index in the database (as Django makes it).
+pub enum Parsed {
+    Constraint(ConstraintAttr),
+    Index(IndexAttr),
+}
+
+fn parse_constraint(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Parsed> {
     let is_check = meta.path.is_ident(CHECK);
     let scope = if is_check { CHECK } else { UNIQUE };
     let mut name = None;
     let mut fields = None;
     let mut expr = None;
+    let mut condition = None;
+    let mut expressions = None;
     meta.parse_nested_meta(|m| {
         if m.path.is_ident(NAME) {
             set(cx, &mut name, scope, &m, lit_str(&m)?);
         } else if !is_check && m.path.is_ident(FIELDS) {
             set(cx, &mut fields, scope, &m, string_list(&m)?);
+        } else if !is_check && m.path.is_ident(CONDITION) {
+            set(cx, &mut condition, scope, &m, lit_str(&m)?);
+        } else if !is_check && m.path.is_ident(EXPRESSIONS) {
+            set(cx, &mut expressions, scope, &m, string_list(&m)?);
         } else if is_check && m.path.is_ident(EXPR) {
             set(cx, &mut expr, scope, &m, lit_str(&m)?);
         } else {
             let expected: &[&str] = if is_check {
                 &[NAME, EXPR]
             } else {
-                &[NAME, FIELDS]
+                &[NAME, FIELDS, CONDITION, EXPRESSIONS]
             };
             unknown(cx, &m, &format!("`{scope}` attribute"), expected)?;
         }
         Ok(())
     })?;
+    let name = name.map(|n| n.value);
+    let fields = fields.map(|f| f.value).unwrap_or_default();
+    if condition.is_some() || expressions.is_some() {
+        return Ok(Parsed::Index(IndexAttr {
+            path: meta.path.clone(),
+            name,
+            fields,
+            unique: true,
+            condition: condition.map(|c| c.value),
+            expressions: expressions.map(|e| e.value).unwrap_or_default(),
+        }));
+    }
     let kind = if is_check {
         ConstraintKind::Check(expr.map(|e| e.value))
     } else {
-        ConstraintKind::Unique(fields.map(|f| f.value).unwrap_or_default())
+        ConstraintKind::Unique(fields)
     };
-    Ok(ConstraintAttr {
+    Ok(Parsed::Constraint(ConstraintAttr {
         path: meta.path.clone(),
         kind,
-        name: name.map(|n| n.value),
-    })
+        name,
+    }))
 }
 
 /// Everything in one field's `#[field(...)]` attributes.

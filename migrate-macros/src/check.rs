@@ -354,7 +354,8 @@ fn check_default(cx: &Ctxt, field: &FieldInput) {
 /// Index and constraint fields must be fields of this model that have a column.
 fn check_index_fields(cx: &Ctxt, model: &ModelInput) {
     let implicit_id = model.primary_key().is_none();
-    let check_list = |fields: &[LitStr], owner: &dyn quote::ToTokens, what: &str| {
+    // `ordered`: an index, whose fields may say `-field` for descending order.
+    let check_list = |fields: &[LitStr], owner: &dyn quote::ToTokens, what: &str, ordered: bool| {
         if fields.is_empty() {
             cx.error_spanned_by(
                 owner,
@@ -362,7 +363,11 @@ fn check_index_fields(cx: &Ctxt, model: &ModelInput) {
             );
         }
         for lit in fields {
-            let name = lit.value();
+            let value = lit.value();
+            let name = match value.strip_prefix('-') {
+                Some(name) if ordered => name.to_owned(),
+                _ => value,
+            };
             match model.fields.iter().find(|f| f.name() == name) {
                 None if implicit_id && name == "id" => {}
                 None => cx.error_spanned_by(lit, format!("no field `{name}` in this model")),
@@ -375,12 +380,20 @@ fn check_index_fields(cx: &Ctxt, model: &ModelInput) {
         }
     };
     for index in &model.attrs.indexes {
-        check_list(&index.fields, &index.path, "an index");
+        // An index over expressions alone names no field.
+        if !index.fields.is_empty() || index.expressions.is_empty() {
+            check_list(&index.fields, &index.path, "an index", true);
+        }
+        for text in index.condition.iter().chain(&index.expressions) {
+            if text.value().trim().is_empty() {
+                cx.error_spanned_by(text, "an empty SQL expression");
+            }
+        }
     }
     for constraint in &model.attrs.constraints {
         match &constraint.kind {
             ConstraintKind::Unique(fields) => {
-                check_list(fields, &constraint.path, "a unique constraint")
+                check_list(fields, &constraint.path, "a unique constraint", false)
             }
             ConstraintKind::Check(None) => cx.error_spanned_by(
                 &constraint.path,

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{DeriveInput, Path};
+use syn::{DeriveInput, LitStr, Path};
 
 use crate::ast::{Category, FieldInput, Kind, ModelInput, Rel};
 use crate::attr::{ConstraintKind, DefaultLit};
@@ -61,9 +61,29 @@ fn expand(model: &ModelInput, krate: &Path) -> TokenStream {
 
     let indexes = model.attrs.indexes.iter().map(|i| {
         let name = cow(&p, &i.name.as_ref().expect("checked").value());
-        let fields = i.fields.iter().map(|f| cow(&p, &f.value()));
+        let names: Vec<String> = i.fields.iter().map(LitStr::value).collect();
+        let fields = names.iter().map(|f| cow(&p, f.trim_start_matches('-')));
+        let descending = names
+            .iter()
+            .filter_map(|f| f.strip_prefix('-'))
+            .map(|f| cow(&p, f));
         let unique = i.unique;
-        quote!(#p::Index { name: #name, fields: #p::Cow::Borrowed(&[#(#fields),*]), unique: #unique })
+        let condition = match &i.condition {
+            Some(c) => {
+                let c = cow(&p, &c.value());
+                quote!(#p::Some(#c))
+            }
+            None => quote!(#p::None),
+        };
+        let expressions = i.expressions.iter().map(|e| cow(&p, &e.value()));
+        quote!(#p::Index {
+            name: #name,
+            fields: #p::Cow::Borrowed(&[#(#fields),*]),
+            unique: #unique,
+            descending: #p::Cow::Borrowed(&[#(#descending),*]),
+            condition: #condition,
+            expressions: #p::Cow::Borrowed(&[#(#expressions),*]),
+        })
     });
     let constraints = model.attrs.constraints.iter().map(|c| {
         let name = cow(&p, &c.name.as_ref().expect("checked").value());

@@ -28,6 +28,8 @@ pub const CHECK: &str = "check";
 pub const NAME: &str = "name";
 pub const FIELDS: &str = "fields";
 pub const EXPR: &str = "expr";
+pub const CONDITION: &str = "condition";
+pub const EXPRESSIONS: &str = "expressions";
 
 // #[field(...)]
 pub const PRIMARY_KEY: &str = "primary_key";

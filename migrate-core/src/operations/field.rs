@@ -286,7 +286,7 @@ impl Op for RenameField {
             }
         };
         for index in model.indexes.to_mut() {
-            rename(&mut index.fields);
+            index.rename_field(&self.old_name, &self.new_name);
         }
         for constraint in model.constraints.to_mut() {
             if let Constraint::Unique { fields, .. } = constraint {

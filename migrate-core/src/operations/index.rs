@@ -36,10 +36,18 @@ impl Op for AddIndex {
     }
 
     fn describe(&self) -> String {
+        let i = &self.index;
+        let mut on = Vec::new();
+        if !i.fields.is_empty() {
+            on.push(format!("field(s) {}", i.fields.join(", ")));
+        }
+        if !i.expressions.is_empty() {
+            on.push(format!("expression(s) {}", i.expressions.join(", ")));
+        }
         format!(
-            "Create index {} on field(s) {} of model {}",
-            self.index.name,
-            self.index.fields.join(", "),
+            "Create index {} on {} of model {}",
+            i.name,
+            on.join(" and "),
             self.model
         )
     }

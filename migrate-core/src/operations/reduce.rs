@@ -88,11 +88,7 @@ impl Operation {
                 let slot = c.fields.iter_mut().find(|f| f.name == r.old_name)?;
                 *slot = r.apply(slot);
                 for index in &mut c.indexes {
-                    for f in index.fields.to_mut() {
-                        if *f == r.old_name {
-                            *f = r.new_name.clone();
-                        }
-                    }
+                    index.rename_field(&r.old_name, &r.new_name);
                 }
                 for k in &mut c.constraints {
                     if let Constraint::Unique { fields, .. } = k {

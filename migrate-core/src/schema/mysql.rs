@@ -6,11 +6,12 @@ use super::{
     render_add_columns, render_additions, render_create, render_drop, render_removals,
     render_renames_and_drops, sql, Backend, KeyRole,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 const B: Backend = Backend::Mysql;
 
 pub(super) fn render(d: &TableDiff, out: &mut Vec<String>) -> Result<()> {
+    unsupported(d)?;
     match d {
         TableDiff::Create(t) => render_create(B, t, out),
         TableDiff::Drop(t) => render_drop(B, t, out),
@@ -39,6 +40,31 @@ pub(super) fn render(d: &TableDiff, out: &mut Vec<String>) -> Result<()> {
             }
             render_additions(B, a, out);
         }
+    }
+    Ok(())
+}
+
+/// MySQL and MariaDB index columns only, over every row: an index with a condition or an
+/// expression is refused before anything runs, naming it.
+fn unsupported(d: &TableDiff) -> Result<()> {
+    let (table, indexes) = match d {
+        TableDiff::Create(t) => (t, &t.indexes),
+        TableDiff::Alter(a) => (&a.new, &a.add_indexes),
+        TableDiff::Drop(_) => return Ok(()),
+    };
+    for index in indexes {
+        let problem = if index.condition.is_some() {
+            "it has a condition, and these backends have no partial indexes"
+        } else if !index.expressions.is_empty() {
+            "it indexes expressions, which MariaDB cannot (write them as generated columns and index those)"
+        } else {
+            continue;
+        };
+        return Err(Error::UnsupportedIndex {
+            model: table.model.to_string(),
+            index: index.name.clone(),
+            problem,
+        });
     }
     Ok(())
 }

@@ -277,17 +277,37 @@ pub(super) fn drop_foreign_key(backend: Backend, table: &str, name: &str) -> Str
     )
 }
 
+/// `CREATE [UNIQUE] INDEX name ON table (column [DESC] [opclass], …, (expression), …)
+/// [WHERE condition]`. MySQL has neither expressions nor conditions here: its schema editor
+/// refuses such an index before rendering (`mysql::unsupported`).
 pub(super) fn create_index(backend: Backend, table: &str, index: &TableIndex) -> String {
-    let mut columns = list(backend, &index.columns);
-    if let Some(opclass) = index.opclass {
-        columns = format!("{columns} {opclass}");
-    }
-    format!(
-        "CREATE {}INDEX {} ON {} ({columns})",
+    let mut parts: Vec<String> = index
+        .columns
+        .iter()
+        .map(|c| {
+            let mut part = quote(backend, c);
+            if index.descending.contains(c) {
+                part.push_str(" DESC");
+            }
+            if let Some(opclass) = index.opclass {
+                part.push(' ');
+                part.push_str(opclass);
+            }
+            part
+        })
+        .collect();
+    parts.extend(index.expressions.iter().map(|e| format!("({e})")));
+    let mut out = format!(
+        "CREATE {}INDEX {} ON {} ({})",
         if index.unique { "UNIQUE " } else { "" },
         quote(backend, &index.name),
         quote(backend, table),
-    )
+        parts.join(", ")
+    );
+    if let Some(condition) = &index.condition {
+        out.push_str(&format!(" WHERE {condition}"));
+    }
+    out
 }
 
 /// Drops an index. A pattern-ops index (PostgreSQL) is dropped `IF EXISTS`: databases made

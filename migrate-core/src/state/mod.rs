@@ -313,7 +313,25 @@ fn validate_model(key: &ModelKey, model: &ModelState) -> Result<()> {
             }
         }
     }
-    let index_fields = model.indexes.iter().map(|i| (&*i.name, &*i.fields));
+    for index in model.indexes.iter() {
+        if index.fields.is_empty() && index.expressions.is_empty() {
+            return Err(err(&index.name, "an index with no fields".into()));
+        }
+        if let Some(f) = index.descending.iter().find(|f| !index.fields.contains(f)) {
+            return Err(err(
+                f,
+                format!(
+                    "ordered descending by `{}` but not one of its fields",
+                    index.name
+                ),
+            ));
+        }
+    }
+    let index_fields = model
+        .indexes
+        .iter()
+        .filter(|i| !i.fields.is_empty())
+        .map(|i| (&*i.name, &*i.fields));
     let unique_fields = model.constraints.iter().filter_map(|c| match c {
         Constraint::Unique { name, fields } => Some((&**name, &**fields)),
         Constraint::Check { .. } => None,

@@ -258,7 +258,8 @@ impl Field {
     }
 }
 
-/// A named index over one or more fields (`#[model(indexes(index(…)))]`).
+/// A named index over one or more fields (`#[model(indexes(index(…)))]`), or over SQL
+/// expressions; partial when it has a condition.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Index {
     /// The index's name in the database.
@@ -267,6 +268,14 @@ pub struct Index {
     pub fields: Cow<'static, [Name]>,
     /// A unique index.
     pub unique: bool,
+    /// The fields among `fields` ordered descending (`"-field"` in the derive).
+    pub descending: Cow<'static, [Name]>,
+    /// Only rows where this SQL condition holds are indexed (a partial index; PostgreSQL
+    /// and SQLite). A unique index with a condition is Django's conditional
+    /// `UniqueConstraint`.
+    pub condition: Option<Name>,
+    /// SQL expressions indexed after the fields (`lower(email)`; PostgreSQL and SQLite).
+    pub expressions: Cow<'static, [Name]>,
 }
 
 impl Index {
@@ -276,6 +285,9 @@ impl Index {
             name: name.into(),
             fields: fields.into_iter().map(Name::Borrowed).collect(),
             unique: false,
+            descending: Cow::Borrowed(&[]),
+            condition: None,
+            expressions: Cow::Borrowed(&[]),
         }
     }
 
@@ -283,6 +295,45 @@ impl Index {
     pub fn unique(mut self) -> Self {
         self.unique = true;
         self
+    }
+
+    /// Orders these of its fields descending.
+    pub fn descending<const N: usize>(mut self, fields: [&'static str; N]) -> Self {
+        self.descending = fields.into_iter().map(Name::Borrowed).collect();
+        self
+    }
+
+    /// Makes it partial: only rows where the SQL `condition` holds.
+    pub fn condition(mut self, condition: impl Into<Name>) -> Self {
+        self.condition = Some(condition.into());
+        self
+    }
+
+    /// Indexes these SQL expressions too, after the fields.
+    pub fn expressions<const N: usize>(mut self, expressions: [&'static str; N]) -> Self {
+        self.expressions = expressions.into_iter().map(Name::Borrowed).collect();
+        self
+    }
+
+    /// The same index under another name (what `RenameIndex` changes).
+    pub fn same_but_name(&self, other: &Index) -> bool {
+        Index {
+            name: other.name.clone(),
+            ..self.clone()
+        } == *other
+    }
+
+    /// Follows a field rename: `old` becomes `new` wherever the index names it.
+    pub fn rename_field(&mut self, old: &Name, new: &Name) {
+        for names in [&mut self.fields, &mut self.descending] {
+            if names.contains(old) {
+                for n in names.to_mut() {
+                    if n == old {
+                        *n = new.clone();
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -101,7 +101,7 @@ pub struct ForeignKeyConstraint {
 }
 
 /// An index.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TableIndex {
     /// Its name.
     pub name: String,
@@ -112,6 +112,12 @@ pub struct TableIndex {
     /// The operator class of its one column (PostgreSQL's `varchar_pattern_ops` and
     /// `text_pattern_ops`, for `LIKE 'prefix%'`).
     pub opclass: Option<&'static str>,
+    /// The columns among `columns` ordered descending.
+    pub descending: Vec<String>,
+    /// SQL expressions indexed after the columns.
+    pub expressions: Vec<String>,
+    /// The SQL condition of a partial index.
+    pub condition: Option<String>,
 }
 
 /// A unique constraint.
@@ -227,6 +233,7 @@ impl ProjectState {
                     columns: vec![column.clone()],
                     unique: false,
                     opclass: Some(opclass),
+                    ..TableIndex::default()
                 });
             }
             if backend == Some(Backend::Sqlite) && ty == ColumnType::Json {
@@ -242,8 +249,7 @@ impl ProjectState {
                 table.indexes.push(TableIndex {
                     name: names::generated(&table.name, &[&column], "idx"),
                     columns: vec![column],
-                    unique: false,
-                    opclass: None,
+                    ..TableIndex::default()
                 });
             }
         }
@@ -262,6 +268,9 @@ impl ProjectState {
                 name: index.name.to_string(),
                 columns: columns_of(&index.fields),
                 unique: index.unique,
+                descending: columns_of(&index.descending),
+                expressions: index.expressions.iter().map(|e| e.to_string()).collect(),
+                condition: index.condition.as_ref().map(|c| c.to_string()),
                 opclass: None,
             });
         }
@@ -321,8 +330,7 @@ impl ProjectState {
             indexes.push(TableIndex {
                 name: names::generated(&name, &[column], "idx"),
                 columns: vec![column.clone()],
-                unique: false,
-                opclass: None,
+                ..TableIndex::default()
             });
         }
         Ok(Table {
@@ -403,7 +411,23 @@ impl fmt::Display for Table {
         }
         for i in &self.indexes {
             let kind = if i.unique { "unique index" } else { "index" };
-            writeln!(f, "  {kind} {} ({})", i.name, i.columns.join(", "))?;
+            let parts: Vec<String> = i
+                .columns
+                .iter()
+                .map(|c| match i.descending.contains(c) {
+                    true => format!("{c} desc"),
+                    false => c.clone(),
+                })
+                .chain(i.expressions.iter().map(|e| format!("({e})")))
+                .collect();
+            write!(f, "  {kind} {} ({})", i.name, parts.join(", "))?;
+            if let Some(opclass) = i.opclass {
+                write!(f, " {opclass}")?;
+            }
+            match &i.condition {
+                Some(c) => writeln!(f, " where {c}")?,
+                None => writeln!(f)?,
+            }
         }
         for u in &self.uniques {
             writeln!(f, "  unique {} ({})", u.name, u.columns.join(", "))?;

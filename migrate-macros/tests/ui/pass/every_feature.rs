@@ -19,9 +19,14 @@ pub struct Tenant {
     app = "shop",
     table = "items",
     renamed_from = "Product",
-    indexes(index(name = "item_tenant_sku_idx", fields = ["tenant", "sku"], unique)),
+    indexes(
+        index(name = "item_tenant_sku_idx", fields = ["tenant", "sku"], unique),
+        index(name = "item_recent_idx", fields = ["tenant", "-created_at"], condition = "active")
+    ),
     constraints(
         unique(name = "item_name_uniq", fields = ["tenant", "name"]),
+        unique(name = "item_lower_sku_uniq", expressions = ["lower(stock_keeping_unit)"]),
+        unique(name = "item_live_name_uniq", fields = ["name"], condition = "active"),
         check(name = "item_price_positive", expr = "price >= 0")
     )
 )]
@@ -98,6 +103,17 @@ fn main() {
     let fields = &<Item as Model>::DEFINITION.state.fields;
     assert!(fields.iter().find(|f| f.name == "tenant").unwrap().deferrable);
     assert!(!fields.iter().find(|f| f.name == "owner").unwrap().deferrable);
+    let indexes = &<Item as Model>::DEFINITION.state.indexes;
+    let recent = indexes.iter().find(|i| i.name == "item_recent_idx").unwrap();
+    assert_eq!(&recent.fields[..], ["tenant", "created_at"]);
+    assert_eq!(&recent.descending[..], ["created_at"]);
+    assert_eq!(recent.condition.as_deref(), Some("active"));
+    // A unique constraint with expressions or a condition is a unique index.
+    let lower = indexes.iter().find(|i| i.name == "item_lower_sku_uniq").unwrap();
+    assert!(lower.unique && lower.fields.is_empty() && lower.expressions.len() == 1);
+    let live = indexes.iter().find(|i| i.name == "item_live_name_uniq").unwrap();
+    assert!(live.unique && live.condition.is_some());
+    assert_eq!(<Item as Model>::DEFINITION.state.constraints.len(), 2);
     let status = fields.iter().find(|f| f.name == "status").unwrap();
     assert_eq!(status.choices.len(), 2);
     let level = fields.iter().find(|f| f.name == "level").unwrap();
