@@ -140,8 +140,9 @@ struct Builder<'a, 'q> {
     created: HashSet<ModelKey>,
 }
 
-fn target_key(ty: &FieldType) -> Option<ModelKey> {
-    ty.target().and_then(|t| t.key())
+/// The models a field refers to (target, and a many-to-many's `through`).
+fn ref_keys(ty: &FieldType) -> Vec<ModelKey> {
+    ty.refs().filter_map(|r| r.key()).collect()
 }
 
 impl Builder<'_, '_> {
@@ -334,7 +335,11 @@ impl Builder<'_, '_> {
             FieldType::Column(ty) => ty.to_string(),
             FieldType::ForeignKey { to, .. } => format!("foreign key to {to}"),
             FieldType::OneToOne { to, .. } => format!("one-to-one to {to}"),
-            FieldType::ManyToMany { to } => format!("many-to-many to {to}"),
+            FieldType::ManyToMany { to, through: None } => format!("many-to-many to {to}"),
+            FieldType::ManyToMany {
+                to,
+                through: Some(through),
+            } => format!("many-to-many to {to} through {through}"),
         }
     }
 
@@ -393,7 +398,7 @@ impl Builder<'_, '_> {
     }
 
     fn remove_field(&mut self, key: &ModelKey, field: &Field) -> Result<()> {
-        let drops: Vec<ModelKey> = target_key(&field.ty).into_iter().collect();
+        let drops = ref_keys(&field.ty);
         let op = RemoveField::new(key.model.clone(), field.name.clone()).into();
         self.push(&key.app, op, &[], &drops)
     }
@@ -417,7 +422,7 @@ impl Builder<'_, '_> {
             .models()
             .filter(|m| !pending.contains(&m.key()))
             .flat_map(|m| m.fields.iter().map(move |f| (m.key(), f.clone())))
-            .filter(|(_, f)| target_key(&f.ty).is_some_and(|t| pending.contains(&t)))
+            .filter(|(_, f)| ref_keys(&f.ty).iter().any(|t| pending.contains(t)))
             .collect();
         for (key, field) in kept_refs {
             self.remove_field(&key, &field)?;
@@ -445,7 +450,11 @@ impl Builder<'_, '_> {
                     .expect("pending models exist")
                     .fields
                     .iter()
-                    .filter(|f| target_key(&f.ty).is_some_and(|t| t != key && pending.contains(&t)))
+                    .filter(|f| {
+                        ref_keys(&f.ty)
+                            .iter()
+                            .any(|t| *t != key && pending.contains(t))
+                    })
                     .cloned()
                     .collect();
                 for field in cut {
@@ -461,7 +470,7 @@ impl Builder<'_, '_> {
                 .expect("pending models exist")
                 .fields
                 .iter()
-                .filter_map(|f| target_key(&f.ty))
+                .flat_map(|f| ref_keys(&f.ty))
                 .filter(|t| *t != key)
                 .collect();
             let op = DeleteModel::new(key.model.clone()).into();
@@ -483,7 +492,7 @@ impl Builder<'_, '_> {
             .expect("pending models exist")
             .fields
             .iter()
-            .filter_map(|f| target_key(&f.ty))
+            .flat_map(|f| ref_keys(&f.ty))
             .filter(|t| t != key && pending.contains(t))
             .collect()
     }
@@ -514,7 +523,7 @@ impl Builder<'_, '_> {
             pending.remove(&key);
             ready.extend(graph.drop_pointers(&key));
             let model = self.to.model(&key).expect("in the target").clone();
-            let waits_for = |f: &Field| target_key(&f.ty).is_some_and(|t| pending.contains(&t));
+            let waits_for = |f: &Field| ref_keys(&f.ty).iter().any(|t| pending.contains(t));
             let (later, now): (Vec<&Field>, Vec<&Field>) =
                 model.fields.iter().partition(|f| waits_for(f));
             let has = |names: &[Name]| names.iter().all(|n| now.iter().any(|f| f.name == *n));
@@ -523,7 +532,7 @@ impl Builder<'_, '_> {
             create.managed = model.managed;
             // Fields added later come before the indexes and constraints that use them.
             for f in &later {
-                let target = target_key(&f.ty).into_iter().collect();
+                let target = ref_keys(&f.ty);
                 deferred.push((
                     key.clone(),
                     AddField::new(model.name.clone(), (*f).clone()).into(),
@@ -550,7 +559,7 @@ impl Builder<'_, '_> {
                     deferred.push((key.clone(), op, Vec::new()));
                 }
             }
-            let refs: Vec<ModelKey> = now.iter().filter_map(|f| target_key(&f.ty)).collect();
+            let refs: Vec<ModelKey> = now.iter().flat_map(|f| ref_keys(&f.ty)).collect();
             self.created.insert(key.clone());
             self.push(&key.app, create.into(), &refs, &[])?;
         }
@@ -581,7 +590,7 @@ impl Builder<'_, '_> {
                             .ok_or_else(|| not_null_error(&key, &field, "added as"))?,
                     );
                 }
-                let refs: Vec<ModelKey> = target_key(&field.ty).into_iter().collect();
+                let refs = ref_keys(&field.ty);
                 self.push(&key.app, op.into(), &refs, &[])?;
             }
         }
@@ -602,6 +611,20 @@ impl Builder<'_, '_> {
                 .collect();
             let managed = current.managed;
             for (old, new) in changed {
+                if let (
+                    FieldType::ManyToMany { through: was, .. },
+                    FieldType::ManyToMany { through: now, .. },
+                ) = (&old.ty, &new.ty)
+                {
+                    if was != now {
+                        return Err(Error::InvalidModel {
+                            app: key.app.to_string(),
+                            model: key.model.to_string(),
+                            field: new.name.to_string(),
+                            problem: "a many-to-many field cannot change its `through` model (nor gain or lose one), as in Django: its rows live in another table; add a new field for the new relation, move the rows with a data migration, then remove the old field".into(),
+                        });
+                    }
+                }
                 let mut op = AlterField::new(key.model.clone(), new.clone());
                 if managed && old.null && needs_value_for_existing_rows(&new) {
                     op.one_off_default = Some(
@@ -610,10 +633,10 @@ impl Builder<'_, '_> {
                             .ok_or_else(|| not_null_error(&key, &new, "changed to"))?,
                     );
                 }
-                let refs: Vec<ModelKey> = target_key(&new.ty).into_iter().collect();
-                let drops: Vec<ModelKey> = target_key(&old.ty)
-                    .filter(|t| Some(t) != refs.first())
+                let refs = ref_keys(&new.ty);
+                let drops: Vec<ModelKey> = ref_keys(&old.ty)
                     .into_iter()
+                    .filter(|t| !refs.contains(t))
                     .collect();
                 self.push(&key.app, op.into(), &refs, &drops)?;
             }

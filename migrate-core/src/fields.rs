@@ -267,10 +267,20 @@ pub fn one_to_one(to: &str, on_delete: OnDelete) -> FieldType {
     }
 }
 
-/// A many-to-many relation to `"app.Model"`.
+/// A many-to-many relation to `"app.Model"`, with an automatic join table.
 pub fn many_to_many(to: &str) -> FieldType {
     FieldType::ManyToMany {
         to: ModelRef::parse(to),
+        through: None,
+    }
+}
+
+/// A many-to-many relation to `"app.Model"` whose rows are those of the model `through`
+/// (`"app.Membership"`, with a foreign key to each side and columns of its own).
+pub fn many_to_many_through(to: &str, through: &str) -> FieldType {
+    FieldType::ManyToMany {
+        to: ModelRef::parse(to),
+        through: Some(ModelRef::parse(through)),
     }
 }
 
@@ -293,10 +303,14 @@ pub enum FieldType {
         /// What a deletion of the referenced row does.
         on_delete: OnDelete,
     },
-    /// No column: an automatic join table `<table>_<field>`.
+    /// No column: an automatic join table `<table>_<field>`, or the table of a model of
+    /// the user's own (`through`), which the relation only names.
     ManyToMany {
         /// The related model.
         to: ModelRef,
+        /// The model whose rows are the relation's (Django's `through`); `None` for an
+        /// automatic join table.
+        through: Option<ModelRef>,
     },
 }
 
@@ -307,7 +321,29 @@ impl FieldType {
             FieldType::Column(_) => None,
             FieldType::ForeignKey { to, .. }
             | FieldType::OneToOne { to, .. }
-            | FieldType::ManyToMany { to } => Some(to),
+            | FieldType::ManyToMany { to, .. } => Some(to),
+        }
+    }
+
+    /// Every model the field refers to: its target, and a many-to-many's `through` model.
+    pub fn refs(&self) -> impl Iterator<Item = &ModelRef> {
+        let through = match self {
+            FieldType::ManyToMany { through, .. } => through.as_ref(),
+            _ => None,
+        };
+        self.target().into_iter().chain(through)
+    }
+
+    /// [`refs`](Self::refs), to change them.
+    pub fn refs_mut(&mut self) -> Vec<&mut ModelRef> {
+        match self {
+            FieldType::Column(_) => Vec::new(),
+            FieldType::ForeignKey { to, .. } | FieldType::OneToOne { to, .. } => vec![to],
+            FieldType::ManyToMany { to, through } => {
+                let mut out = vec![to];
+                out.extend(through.as_mut());
+                out
+            }
         }
     }
 

@@ -28,7 +28,8 @@ pub mod prelude {
     pub use crate::fields::ColumnType::*;
     pub use crate::fields::OnDelete::*;
     pub use crate::fields::{
-        foreign_key, many_to_many, one_to_one, ColumnType, FieldType, OnDelete, Value,
+        foreign_key, many_to_many, many_to_many_through, one_to_one, ColumnType, FieldType,
+        OnDelete, Value,
     };
     pub use crate::migration::Migration;
     pub use crate::operations::*;

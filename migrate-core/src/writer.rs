@@ -231,7 +231,11 @@ fn field_type(ty: &FieldType) -> Doc {
         FieldType::OneToOne { to, on_delete } => {
             call("one_to_one", [target(to), atom(on_delete.name())])
         }
-        FieldType::ManyToMany { to } => call("many_to_many", [target(to)]),
+        FieldType::ManyToMany { to, through: None } => call("many_to_many", [target(to)]),
+        FieldType::ManyToMany {
+            to,
+            through: Some(through),
+        } => call("many_to_many_through", [target(to), target(through)]),
     }
 }
 

@@ -409,6 +409,7 @@ pub struct FieldAttrs {
     pub renamed_from: Option<Set<LitStr>>,
     pub on_delete: Option<Set<syn::Ident>>,
     pub deferrable: Option<Set<()>>,
+    pub through: Option<Set<Path>>,
 }
 
 impl FieldAttrs {
@@ -456,6 +457,11 @@ impl FieldAttrs {
                     DB_COLUMN => set(cx, &mut out.db_column, FIELD, &meta, lit_str(&meta)?),
                     // #[field(renamed_from = "old_name")]
                     RENAMED_FROM => set(cx, &mut out.renamed_from, FIELD, &meta, lit_str(&meta)?),
+                    // #[field(through = Membership)]: a many-to-many's own join model
+                    THROUGH => {
+                        let path: Path = meta.value()?.parse()?;
+                        set(cx, &mut out.through, FIELD, &meta, path)
+                    }
                     // #[field(on_delete = Cascade)]
                     ON_DELETE => {
                         let path: Path = meta.value()?.parse()?;

@@ -240,6 +240,9 @@ fn check_relation(cx: &Ctxt, field: &FieldInput) {
     let a = &field.attrs;
     match field.ty.relation() {
         None => {
+            if let Some(through) = &a.through {
+                cx.error_spanned_by(through, "`through` applies only to `ManyToMany<T>` fields");
+            }
             if let Some(on_delete) = &a.on_delete {
                 cx.error_spanned_by(
                     on_delete,
@@ -252,6 +255,12 @@ fn check_relation(cx: &Ctxt, field: &FieldInput) {
                     "`deferrable` applies only to `ForeignKey<T>` and `OneToOne<T>` fields",
                 );
             }
+        }
+        Some(Rel::ForeignKey | Rel::OneToOne) if a.through.is_some() => {
+            cx.error_spanned_by(
+                a.through.as_ref().expect("checked"),
+                "`through` applies only to `ManyToMany<T>` fields",
+            );
         }
         Some(Rel::ManyToMany) => {
             if field.ty.nullable {

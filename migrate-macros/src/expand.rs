@@ -176,7 +176,18 @@ fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
                 Rel::OneToOne => {
                     quote!(#p::FieldType::OneToOne { to: #to, on_delete: #p::OnDelete::#on_delete })
                 }
-                Rel::ManyToMany => quote!(#p::FieldType::ManyToMany { to: #to }),
+                Rel::ManyToMany => {
+                    let through = match &a.through {
+                        Some(t) => {
+                            let t = &t.value;
+                            quote_spanned!(t.span()=>
+                                #p::Some(#p::ModelRef::new(<#t as #p::Model>::APP, <#t as #p::Model>::NAME))
+                            )
+                        }
+                        None => quote!(#p::None),
+                    };
+                    quote!(#p::FieldType::ManyToMany { to: #to, through: #through })
+                }
             }
         }
     };

@@ -44,6 +44,7 @@ pub const AUTO_NOW_ADD: &str = "auto_now_add";
 pub const AUTO_NOW: &str = "auto_now";
 pub const ON_DELETE: &str = "on_delete";
 pub const DEFERRABLE: &str = "deferrable";
+pub const THROUGH: &str = "through";
 pub const FIELD_ATTRS: &[&str] = &[
     PRIMARY_KEY,
     AUTO,
@@ -59,6 +60,7 @@ pub const FIELD_ATTRS: &[&str] = &[
     RENAMED_FROM,
     ON_DELETE,
     DEFERRABLE,
+    THROUGH,
 ];
 
 pub const ON_DELETE_ACTIONS: &[&str] = &[

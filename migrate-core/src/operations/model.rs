@@ -100,10 +100,14 @@ impl Op for CreateModel {
     }
 }
 
-/// Whether a relation points at `key`, reading a bare `Model` as one of `app`.
+/// Whether a relation points at `key` (its target or a many-to-many's `through`), reading
+/// a bare `Model` as one of `app`.
 pub(crate) fn targets(ty: &FieldType, app: &str, key: &ModelKey) -> bool {
-    ty.target()
-        .is_some_and(|t| t.model == key.model && t.app.as_deref().unwrap_or(app) == key.app)
+    ty.refs().any(|t| points_at(t, app, key))
+}
+
+fn points_at(t: &ModelRef, app: &str, key: &ModelKey) -> bool {
+    t.model == key.model && t.app.as_deref().unwrap_or(app) == key.app
 }
 
 /// Deletes a model and its table.
@@ -184,8 +188,10 @@ impl Op for RenameModel {
             let model = state.model_mut(&key).expect("key taken from the state");
             let model_app = model.app.clone();
             for field in model.fields.to_mut() {
-                if targets(&field.ty, &model_app, &old) {
-                    retarget(&mut field.ty, ModelRef::from(&new));
+                for r in field.ty.refs_mut() {
+                    if points_at(r, &model_app, &old) {
+                        *r = ModelRef::from(&new);
+                    }
                 }
             }
         }
@@ -210,15 +216,6 @@ impl Op for RenameModel {
 
     fn references_model(&self, app: &str, key: &ModelKey) -> bool {
         key.app == app && (key.model == self.old_name || key.model == self.new_name)
-    }
-}
-
-pub(crate) fn retarget(ty: &mut FieldType, new: ModelRef) {
-    match ty {
-        FieldType::ForeignKey { to, .. }
-        | FieldType::OneToOne { to, .. }
-        | FieldType::ManyToMany { to } => *to = new,
-        FieldType::Column(_) => {}
     }
 }
 

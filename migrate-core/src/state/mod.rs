@@ -169,7 +169,7 @@ impl ProjectState {
     /// Checks the whole state and rewrites every relation target to its qualified
     /// `app.Model` form. One pass over models and fields.
     pub fn validate(&mut self) -> Result<()> {
-        let mut resolved: Vec<(ModelKey, usize, ModelKey)> = Vec::new();
+        let mut resolved: Vec<(ModelKey, usize, usize, ModelKey)> = Vec::new();
         let mut tables: HashMap<&str, &ModelKey> = HashMap::new();
         let mut names: HashMap<&str, &ModelKey> = HashMap::new();
         for (key, model) in self.entries() {
@@ -182,11 +182,18 @@ impl ProjectState {
             }
             validate_model(key, model)?;
             for (i, field) in model.fields.iter().enumerate() {
-                if let Some(target) = field.ty.target() {
+                for (j, target) in field.ty.refs().enumerate() {
                     let to = self.resolve(key, &field.name, target)?;
                     if target.app.is_none() {
-                        resolved.push((key.clone(), i, to));
+                        resolved.push((key.clone(), i, j, to));
                     }
+                }
+                if let FieldType::ManyToMany {
+                    to,
+                    through: Some(through),
+                } = &field.ty
+                {
+                    self.validate_through(key, field, to, through)?;
                 }
             }
             let index_names = model.indexes.iter().map(|i| &*i.name);
@@ -200,16 +207,60 @@ impl ProjectState {
                 }
             }
         }
-        for (key, i, to) in resolved {
+        for (key, i, j, to) in resolved {
             let model = self.model_mut(&key).expect("key taken from the state");
-            match &mut model.fields.to_mut()[i].ty {
-                FieldType::ForeignKey { to: t, .. }
-                | FieldType::OneToOne { to: t, .. }
-                | FieldType::ManyToMany { to: t } => *t = ModelRef::from(&to),
-                FieldType::Column(_) => unreachable!("only relation fields were collected"),
-            }
+            let mut refs = model.fields.to_mut()[i].ty.refs_mut();
+            *refs.swap_remove(j) = ModelRef::from(&to);
         }
         Ok(())
+    }
+
+    /// A many-to-many's `through` model has a foreign key to each side, as Django requires
+    /// (two to the model itself for a relation of a model to itself).
+    fn validate_through(
+        &self,
+        key: &ModelKey,
+        field: &Field,
+        to: &ModelRef,
+        through: &ModelRef,
+    ) -> Result<()> {
+        let through_key = self.resolve(key, &field.name, through)?;
+        let target_key = self.resolve(key, &field.name, to)?;
+        let through_model = self.model(&through_key).expect("resolved keys exist");
+        let keys_to = |side: &ModelKey| {
+            through_model
+                .fields
+                .iter()
+                .filter(|f| {
+                    matches!(
+                        f.ty,
+                        FieldType::ForeignKey { .. } | FieldType::OneToOne { .. }
+                    ) && f
+                        .ty
+                        .target()
+                        .and_then(|t| self.resolve(&through_key, &f.name, t).ok())
+                        .as_ref()
+                        == Some(side)
+                })
+                .count()
+        };
+        let (from, other) = (keys_to(key), keys_to(&target_key));
+        let enough = if *key == target_key {
+            from >= 2
+        } else {
+            from >= 1 && other >= 1
+        };
+        if enough {
+            return Ok(());
+        }
+        Err(Error::InvalidModel {
+            app: key.app.to_string(),
+            model: key.model.to_string(),
+            field: field.name.to_string(),
+            problem: format!(
+                "its `through` model {through_key} needs a foreign key to {key} and one to {target_key}"
+            ),
+        })
     }
 
     /// The SQL column type of a field: its own, or for a foreign key the type of the

@@ -175,7 +175,11 @@ impl ProjectState {
                 FieldType::Column(_) => (None, OnDelete::DoNothing, false),
                 FieldType::ForeignKey { to, on_delete } => (Some(to), *on_delete, false),
                 FieldType::OneToOne { to, on_delete } => (Some(to), *on_delete, true),
-                FieldType::ManyToMany { to } => {
+                // The `through` model's own table holds the relation's rows.
+                FieldType::ManyToMany {
+                    through: Some(_), ..
+                } => continue,
+                FieldType::ManyToMany { to, through: None } => {
                     let target = self.resolve(&key, &field.name, to)?;
                     let target = self.model(&target).expect("resolved keys exist");
                     join_tables.push(self.join_table(model, &field.name, target)?);

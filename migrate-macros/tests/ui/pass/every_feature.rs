@@ -85,6 +85,25 @@ pub enum Level {
     High = 9,
 }
 
+#[derive(Model)]
+#[model(app = "shop")]
+pub struct Club {
+    #[field(through = Membership)]
+    pub members: ManyToMany<Tenant>,
+}
+
+/// The join model of `Club.members`, with a column of its own.
+#[derive(Model)]
+#[model(app = "shop")]
+pub struct Membership {
+    #[field(on_delete = Cascade)]
+    pub club: ForeignKey<Club>,
+    #[field(on_delete = Cascade)]
+    pub tenant: ForeignKey<Tenant>,
+    #[field(max_length = 20, default = "member")]
+    pub role: String,
+}
+
 /// A table someone else owns.
 #[derive(Model)]
 #[model(app = "shop", table = "legacy_items", managed = false)]
@@ -114,6 +133,11 @@ fn main() {
     let live = indexes.iter().find(|i| i.name == "item_live_name_uniq").unwrap();
     assert!(live.unique && live.condition.is_some());
     assert_eq!(<Item as Model>::DEFINITION.state.constraints.len(), 2);
+    let members = &<Club as Model>::DEFINITION.state.fields[1];
+    assert_eq!(
+        members.ty,
+        migrate_core::fields::many_to_many_through("tenants.Tenant", "shop.Membership")
+    );
     let status = fields.iter().find(|f| f.name == "status").unwrap();
     assert_eq!(status.choices.len(), 2);
     let level = fields.iter().find(|f| f.name == "level").unwrap();
