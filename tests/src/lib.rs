@@ -2,6 +2,7 @@
 //! built with cargo into a shared target directory and run as a user runs them.
 
 pub mod db;
+pub mod history;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -10,6 +10,7 @@ use migrate_core::planner::Target;
 use migrate_core::schema::{quote, Backend};
 use migrate_core::{Field, Migration, MigrationKey};
 use migrate_tests::db::{runtime, TestDb};
+use migrate_tests::history::sql_both_ways;
 
 fn migrations() -> Vec<Migration> {
     vec![
@@ -120,4 +121,17 @@ fn pattern_ops_indexes_and_json_checks() {
         );
         assert_eq!(db.rows(&rows).len(), 2, "{}", db.backend);
     }
+}
+
+/// Both migrations as SQL on each backend, both ways: the `_like` indexes on PostgreSQL
+/// only, the JSON check on SQLite only.
+#[test]
+fn backend_extras_as_sql() {
+    let migrations = migrations();
+    let sql = format!(
+        "{}{}",
+        sql_both_ways(&migrations, 0),
+        sql_both_ways(&migrations, 1)
+    );
+    insta::assert_snapshot!("backend_extras_sql", sql);
 }

@@ -10,6 +10,7 @@ use migrate_core::planner::Target;
 use migrate_core::schema::{quote, Backend};
 use migrate_core::{Field, Migration, MigrationKey};
 use migrate_tests::db::{runtime, TestDb};
+use migrate_tests::history::{sql_both_ways, written_file};
 use sqlx::{AnyConnection, Connection};
 
 fn author() -> Field {
@@ -126,41 +127,6 @@ fn a_deferrable_key_is_checked_at_commit_where_the_backend_can() {
 #[test]
 fn a_deferrable_key_as_written_and_as_sql() {
     let migrations = migrations();
-    let changes = migrate_core::autodetector::Autodetector {
-        from: &Loader::new(migrations[..1].to_vec())
-            .unwrap()
-            .project_state()
-            .unwrap(),
-        to: &Loader::new(migrations.clone())
-            .unwrap()
-            .project_state()
-            .unwrap(),
-        hints: &Default::default(),
-        leaves: &[("lib".into(), MigrationKey::new("lib", "0001_initial"))].into(),
-    }
-    .changes(&mut migrate_core::questioner::NonInteractive::default())
-    .unwrap();
-    insta::assert_snapshot!(
-        "deferrable_file",
-        migrate_core::writer::migration_file(&changes.migrations[0]).unwrap()
-    );
-
-    let before = Loader::new(migrations[..1].to_vec())
-        .unwrap()
-        .project_state()
-        .unwrap();
-    let mut sql = String::new();
-    for backend in Backend::ALL {
-        for backwards in [false, true] {
-            let statements =
-                migrate_core::schema::migration_sql(backend, &migrations[1], &before, backwards)
-                    .unwrap();
-            sql.push_str(&format!(
-                "-- {backend} {}\n{}\n",
-                if backwards { "backwards" } else { "forwards" },
-                statements.join(";\n")
-            ));
-        }
-    }
-    insta::assert_snapshot!("deferrable_sql", sql);
+    insta::assert_snapshot!("deferrable_file", written_file(&migrations, 1));
+    insta::assert_snapshot!("deferrable_sql", sql_both_ways(&migrations, 1));
 }

@@ -10,6 +10,7 @@ use migrate_core::planner::Target;
 use migrate_core::schema::{quote, Backend};
 use migrate_core::{Field, Migration, MigrationKey};
 use migrate_tests::db::{runtime, TestDb};
+use migrate_tests::history::{sql_both_ways, written_file};
 
 fn status(values: &[&'static str]) -> Field {
     let longest = values.iter().map(|v| v.len()).max().unwrap() as u32;
@@ -160,29 +161,22 @@ fn new_column_types_and_choices_keep_their_rows() {
     }
 }
 
-/// The SQL of the choices migrations on each backend, both ways.
+/// The files `makemigrations` writes for the new types and choices, and their SQL on each
+/// backend, both ways.
 #[test]
-fn choices_as_sql() {
+fn choices_as_written_and_as_sql() {
     let migrations = migrations();
+    let mut files = String::new();
     let mut sql = String::new();
-    for backend in Backend::ALL {
-        for (n, m) in migrations.iter().enumerate() {
-            let before = Loader::new(migrations[..n].to_vec())
-                .unwrap()
-                .project_state()
-                .unwrap();
-            for backwards in [false, true] {
-                let statements =
-                    migrate_core::schema::migration_sql(backend, m, &before, backwards).unwrap();
-                sql.push_str(&format!(
-                    "-- {backend} {} {}\n{}\n",
-                    m.name,
-                    if backwards { "backwards" } else { "forwards" },
-                    statements.join(";\n")
-                ));
-            }
-        }
+    for (n, m) in migrations.iter().enumerate() {
+        files.push_str(&written_file(&migrations, n));
+        sql.push_str(&format!(
+            "==== {}\n{}",
+            m.name,
+            sql_both_ways(&migrations, n)
+        ));
     }
+    insta::assert_snapshot!("choices_files", files);
     insta::assert_snapshot!("choices_sql", sql);
 }
 

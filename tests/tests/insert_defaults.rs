@@ -13,6 +13,7 @@ use migrate_core::planner::Target;
 use migrate_core::schema::{quote, Backend};
 use migrate_core::{Field, Migration, MigrationKey};
 use migrate_tests::db::{runtime, TestDb};
+use migrate_tests::history::{sql_both_ways, written_file};
 
 fn token() -> Field {
     Field::new("token", Uuid).unique().default(Value::NewUuid)
@@ -129,38 +130,9 @@ fn each_row_gets_its_own_value_old_rows_and_new() {
 #[test]
 fn an_insert_time_default_as_written_and_as_sql() {
     let migrations = migrations();
-    let state = |n: usize| {
-        Loader::new(migrations[..n].to_vec())
-            .unwrap()
-            .project_state()
-            .unwrap()
-    };
-    let before = state(1);
-    let changes = migrate_core::autodetector::Autodetector {
-        from: &before,
-        to: &state(2),
-        hints: &Default::default(),
-        leaves: &[("lib".into(), MigrationKey::new("lib", "0001_initial"))].into(),
-    }
-    .changes(&mut migrate_core::questioner::NonInteractive::default())
-    .unwrap();
-    let file = migrate_core::writer::migration_file(&changes.migrations[0]).unwrap();
+    let file = written_file(&migrations, 1);
     assert!(file.contains(".default(Value::NewUuid)"), "{file}");
     assert!(file.contains(".default(Value::Now)"), "{file}");
     insta::assert_snapshot!("insert_defaults_file", file);
-
-    let mut sql = String::new();
-    for backend in Backend::ALL {
-        for backwards in [false, true] {
-            let statements =
-                migrate_core::schema::migration_sql(backend, &migrations[1], &before, backwards)
-                    .unwrap();
-            sql.push_str(&format!(
-                "-- {backend} {}\n{}\n",
-                if backwards { "backwards" } else { "forwards" },
-                statements.join(";\n")
-            ));
-        }
-    }
-    insta::assert_snapshot!("insert_defaults_sql", sql);
+    insta::assert_snapshot!("insert_defaults_sql", sql_both_ways(&migrations, 1));
 }

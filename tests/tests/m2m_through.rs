@@ -12,6 +12,7 @@ use migrate_core::questioner::NonInteractive;
 use migrate_core::schema::quote;
 use migrate_core::{Field, Migration, MigrationKey, ModelState, ProjectState};
 use migrate_tests::db::{runtime, TestDb};
+use migrate_tests::history::sql_both_ways;
 
 fn model(name: &'static str, fields: Vec<Field>) -> ModelState {
     let mut all = vec![Field::auto_id()];
@@ -184,4 +185,17 @@ fn a_many_to_many_cannot_change_its_through_model() {
         ),
         "{err}"
     );
+}
+
+/// Both migrations as SQL on each backend, both ways: the `through` model's table is the
+/// only one with the pairs.
+#[test]
+fn through_as_sql() {
+    let migrations = migrations();
+    let sql = format!(
+        "{}{}",
+        sql_both_ways(&migrations, 0),
+        sql_both_ways(&migrations, 1)
+    );
+    insta::assert_snapshot!("m2m_through_sql", sql);
 }

@@ -9,6 +9,7 @@ use migrate_core::planner::Target;
 use migrate_core::schema::quote;
 use migrate_core::{Field, Migration, MigrationKey};
 use migrate_tests::db::{runtime, TestDb};
+use migrate_tests::history::{sql_both_ways, written_file};
 
 fn migrations() -> Vec<Migration> {
     vec![
@@ -129,4 +130,27 @@ fn an_unmanaged_table_keeps_its_rows_whatever_runs() {
             tables.tables.keys().collect::<Vec<_>>()
         );
     }
+}
+
+/// The files `makemigrations` writes for each step, and their SQL on each backend both
+/// ways: nothing touches `legacy_codes` until it is taken over.
+#[test]
+fn unmanaged_as_written_and_as_sql() {
+    let migrations = migrations();
+    let mut files = String::new();
+    let mut sql = String::new();
+    for (n, m) in migrations.iter().enumerate() {
+        files.push_str(&written_file(&migrations, n));
+        sql.push_str(&format!(
+            "==== {}\n{}",
+            m.name,
+            sql_both_ways(&migrations, n)
+        ));
+    }
+    assert!(
+        files.contains(".unmanaged()")
+            && files.contains("AlterModelManaged::new(\"Legacy\", true)")
+    );
+    insta::assert_snapshot!("unmanaged_files", files);
+    insta::assert_snapshot!("unmanaged_sql", sql);
 }
