@@ -7,6 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use migrate_core::executor::Executor;
+use migrate_core::loader::Loader;
+use migrate_core::planner::Target;
 use migrate_core::schema::{type_name, Backend};
 use migrate_core::ProjectState;
 use sqlx::{AnyConnection, Connection, Row};
@@ -105,13 +108,38 @@ impl TestDb {
 
     /// Runs statements.
     pub fn execute(&self, sql: &str) {
-        runtime()
-            .block_on(async {
-                let mut conn = AnyConnection::connect(&self.connect_url()).await?;
-                sqlx::raw_sql(sql).execute(&mut conn).await?;
-                conn.close().await
-            })
+        self.try_execute(sql)
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Runs statements, the database's refusal as an error.
+    pub fn try_execute(&self, sql: &str) -> Result<(), sqlx::Error> {
+        runtime().block_on(async {
+            let mut conn = AnyConnection::connect(&self.connect_url()).await?;
+            sqlx::raw_sql(sql).execute(&mut conn).await?;
+            conn.close().await
+        })
+    }
+
+    /// `migrate` to `target` with `loader`'s migrations, as the CLI runs it; the error as
+    /// its message.
+    pub fn try_migrate(&self, loader: &Loader, target: &Target) -> Result<(), String> {
+        runtime().block_on(async {
+            let mut executor = Executor::connect(&self.url)
+                .await
+                .map_err(|e| e.to_string())?;
+            executor
+                .migrate(loader, target, false, &mut |_| {})
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    /// [`try_migrate`](Self::try_migrate), which must succeed.
+    pub fn migrate(&self, loader: &Loader, target: &Target) {
+        self.try_migrate(loader, target)
+            .unwrap_or_else(|e| panic!("{}: migrate to {target:?}: {e}", self.backend));
     }
 
     /// Rows of a query whose columns are all text, NULL read as an empty string.

@@ -57,3 +57,19 @@ pub fn sql_both_ways(migrations: &[Migration], n: usize) -> String {
     }
     out
 }
+
+/// [`written_file`] and [`sql_both_ways`] for every step of the history, each step's SQL
+/// under a `==== name` line.
+pub fn every_step(migrations: &[Migration]) -> (String, String) {
+    let mut files = String::new();
+    let mut sql = String::new();
+    for (n, m) in migrations.iter().enumerate() {
+        files.push_str(&written_file(migrations, n));
+        sql.push_str(&format!(
+            "==== {}\n{}",
+            m.name,
+            sql_both_ways(migrations, n)
+        ));
+    }
+    (files, sql)
+}

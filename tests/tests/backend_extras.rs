@@ -2,14 +2,13 @@
 //! unique or key string column also gets a pattern-ops index (`LIKE 'x%'` can use it); on
 //! SQLite a JSON column only takes valid JSON.
 
-use migrate_core::executor::Executor;
 use migrate_core::fields::ColumnType::*;
 use migrate_core::loader::Loader;
 use migrate_core::operations::{AlterField, CreateModel};
 use migrate_core::planner::Target;
 use migrate_core::schema::{quote, Backend};
 use migrate_core::{Field, Migration, MigrationKey};
-use migrate_tests::db::{runtime, TestDb};
+use migrate_tests::db::TestDb;
 use migrate_tests::history::sql_both_ways;
 
 fn migrations() -> Vec<Migration> {
@@ -33,33 +32,19 @@ fn migrations() -> Vec<Migration> {
 
 #[test]
 fn pattern_ops_indexes_and_json_checks() {
-    let rt = runtime();
     for db in TestDb::all("docs_backend_extras") {
         let q = |s: &str| quote(db.backend, s);
         let loader = Loader::new(migrations()).unwrap();
-        let migrate = |target: Target| {
-            rt.block_on(async {
-                let mut executor = Executor::connect(&db.url).await.unwrap();
-                executor
-                    .migrate(&loader, &target, false, &mut |_| {})
-                    .await
-                    .unwrap_or_else(|e| panic!("{}: {target:?}: {e}", db.backend));
-            })
-        };
+        let migrate = |target: Target| db.migrate(&loader, &target);
         let initial = Target::Migration(MigrationKey::new("docs", "0001_initial"));
         let insert = |slug: &str, meta: &str| {
-            rt.block_on(async {
-                use sqlx::Connection;
-                let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
-                let sql = format!(
-                    "INSERT INTO {} ({}, {}, {}) VALUES ('{slug}', 'A', {meta})",
-                    q("docs_page"),
-                    q("slug"),
-                    q("title"),
-                    q("meta"),
-                );
-                sqlx::raw_sql(&sql).execute(&mut conn).await.map(drop)
-            })
+            db.try_execute(&format!(
+                "INSERT INTO {} ({}, {}, {}) VALUES ('{slug}', 'A', {meta})",
+                q("docs_page"),
+                q("slug"),
+                q("title"),
+                q("meta"),
+            ))
         };
         let like_indexes = || {
             match db.backend {

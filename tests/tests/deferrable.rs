@@ -2,7 +2,6 @@
 //! transaction may write a row before the row it points at; the default key, and every key
 //! on MySQL (which has no deferred checks), refuses that at the statement.
 
-use migrate_core::executor::Executor;
 use migrate_core::fields::{foreign_key, ColumnType::*, OnDelete};
 use migrate_core::loader::Loader;
 use migrate_core::operations::{AlterField, CreateModel};
@@ -74,15 +73,7 @@ fn a_deferrable_key_is_checked_at_commit_where_the_backend_can() {
     for db in TestDb::all("lib_deferrable") {
         sqlx::any::install_default_drivers();
         let loader = Loader::new(migrations()).unwrap();
-        let migrate = |target: Target| {
-            rt.block_on(async {
-                let mut executor = Executor::connect(&db.url).await.unwrap();
-                executor
-                    .migrate(&loader, &target, false, &mut |_| {})
-                    .await
-                    .unwrap_or_else(|e| panic!("{}: {target:?}: {e}", db.backend));
-            })
-        };
+        let migrate = |target: Target| db.migrate(&loader, &target);
         let initial = MigrationKey::new("lib", "0001_initial");
 
         migrate(Target::Migration(initial.clone()));

@@ -2,7 +2,6 @@
 //! table: each backend stores them as documented, an enum's column refuses a value outside
 //! its choices, and adding a variant is a migration that keeps every row.
 
-use migrate_core::executor::Executor;
 use migrate_core::fields::ColumnType::*;
 use migrate_core::loader::Loader;
 use migrate_core::operations::{AddField, AlterField, CreateModel};
@@ -10,7 +9,7 @@ use migrate_core::planner::Target;
 use migrate_core::schema::{quote, Backend};
 use migrate_core::{Field, Migration, MigrationKey};
 use migrate_tests::db::{runtime, TestDb};
-use migrate_tests::history::{sql_both_ways, written_file};
+use migrate_tests::history::every_step;
 
 fn status(values: &[&'static str]) -> Field {
     let longest = values.iter().map(|v| v.len()).max().unwrap() as u32;
@@ -44,27 +43,12 @@ fn migrations() -> Vec<Migration> {
 
 #[test]
 fn new_column_types_and_choices_keep_their_rows() {
-    let rt = runtime();
     for db in TestDb::all("net_field_types") {
         let q = |s: &str| quote(db.backend, s);
         let loader = Loader::new(migrations()).unwrap();
-        let migrate = |target: Target| {
-            rt.block_on(async {
-                let mut executor = Executor::connect(&db.url).await.unwrap();
-                executor
-                    .migrate(&loader, &target, false, &mut |_| {})
-                    .await
-                    .unwrap_or_else(|e| panic!("{}: {target:?}: {e}", db.backend));
-            })
-        };
+        let migrate = |target: Target| db.migrate(&loader, &target);
         let to = |name: &'static str| Target::Migration(MigrationKey::new("net", name));
-        let try_sql = |sql: &str| {
-            rt.block_on(async {
-                use sqlx::Connection;
-                let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
-                sqlx::raw_sql(sql).execute(&mut conn).await.map(drop)
-            })
-        };
+        let try_sql = |sql: &str| db.try_execute(sql);
         let uptime = match db.backend {
             Backend::Postgres => "interval '90 minutes'",
             _ => "5400000000",
@@ -166,16 +150,7 @@ fn new_column_types_and_choices_keep_their_rows() {
 #[test]
 fn choices_as_written_and_as_sql() {
     let migrations = migrations();
-    let mut files = String::new();
-    let mut sql = String::new();
-    for (n, m) in migrations.iter().enumerate() {
-        files.push_str(&written_file(&migrations, n));
-        sql.push_str(&format!(
-            "==== {}\n{}",
-            m.name,
-            sql_both_ways(&migrations, n)
-        ));
-    }
+    let (files, sql) = every_step(&migrations);
     insta::assert_snapshot!("choices_files", files);
     insta::assert_snapshot!("choices_sql", sql);
 }

@@ -5,14 +5,13 @@
 
 use std::collections::BTreeSet;
 
-use migrate_core::executor::Executor;
 use migrate_core::fields::{ColumnType::*, Value};
 use migrate_core::loader::Loader;
 use migrate_core::operations::{AddField, CreateModel};
 use migrate_core::planner::Target;
 use migrate_core::schema::{quote, Backend};
 use migrate_core::{Field, Migration, MigrationKey};
-use migrate_tests::db::{runtime, TestDb};
+use migrate_tests::db::TestDb;
 use migrate_tests::history::{sql_both_ways, written_file};
 
 fn token() -> Field {
@@ -41,19 +40,10 @@ fn migrations() -> Vec<Migration> {
 
 #[test]
 fn each_row_gets_its_own_value_old_rows_and_new() {
-    let rt = runtime();
     for db in TestDb::all("lib_insert_defaults") {
         let q = |s: &str| quote(db.backend, s);
         let loader = Loader::new(migrations()).unwrap();
-        let migrate = |target: Target| {
-            rt.block_on(async {
-                let mut executor = Executor::connect(&db.url).await.unwrap();
-                executor
-                    .migrate(&loader, &target, false, &mut |_| {})
-                    .await
-                    .unwrap_or_else(|e| panic!("{}: {target:?}: {e}", db.backend));
-            })
-        };
+        let migrate = |target: Target| db.migrate(&loader, &target);
         let initial = Target::Migration(MigrationKey::new("lib", "0001_initial"));
         let insert = |names: &[&str]| {
             let values: Vec<String> = names.iter().map(|n| format!("('{n}')")).collect();

@@ -3,7 +3,6 @@
 //! automatic join table is made, and rows stay through later migrations of it.
 
 use migrate_core::autodetector::Autodetector;
-use migrate_core::executor::Executor;
 use migrate_core::fields::{foreign_key, many_to_many_through, ColumnType::*, OnDelete, Value};
 use migrate_core::loader::Loader;
 use migrate_core::operations::AddField;
@@ -11,7 +10,7 @@ use migrate_core::planner::Target;
 use migrate_core::questioner::NonInteractive;
 use migrate_core::schema::quote;
 use migrate_core::{Field, Migration, MigrationKey, ModelState, ProjectState};
-use migrate_tests::db::{runtime, TestDb};
+use migrate_tests::db::TestDb;
 use migrate_tests::history::sql_both_ways;
 
 fn model(name: &'static str, fields: Vec<Field>) -> ModelState {
@@ -88,19 +87,10 @@ fn the_through_model_is_the_join_table() {
     );
     insta::assert_snapshot!("m2m_through_file", file);
 
-    let rt = runtime();
     for db in TestDb::all("club_through") {
         let q = |s: &str| quote(db.backend, s);
         let loader = Loader::new(migrations()).unwrap();
-        let migrate = |target: Target| {
-            rt.block_on(async {
-                let mut executor = Executor::connect(&db.url).await.unwrap();
-                executor
-                    .migrate(&loader, &target, false, &mut |_| {})
-                    .await
-                    .unwrap_or_else(|e| panic!("{}: {target:?}: {e}", db.backend));
-            })
-        };
+        let migrate = |target: Target| db.migrate(&loader, &target);
         migrate(Target::Migration(MigrationKey::new("club", "0001_initial")));
         let tables: Vec<String> = db.introspect().tables.into_keys().collect();
         assert_eq!(

@@ -3,14 +3,13 @@
 //! have none of partial or expression indexes, and the migration is refused before it runs,
 //! naming the index.
 
-use migrate_core::executor::Executor;
 use migrate_core::fields::ColumnType::*;
 use migrate_core::loader::Loader;
 use migrate_core::operations::{AddIndex, CreateModel};
 use migrate_core::planner::Target;
 use migrate_core::schema::{quote, Backend};
 use migrate_core::{Field, Index, Migration, MigrationKey};
-use migrate_tests::db::{runtime, TestDb};
+use migrate_tests::db::TestDb;
 use migrate_tests::history::{sql_both_ways, written_file};
 
 fn migrations() -> Vec<Migration> {
@@ -54,37 +53,23 @@ fn migrations() -> Vec<Migration> {
 
 #[test]
 fn partial_and_expression_indexes_with_rows() {
-    let rt = runtime();
     for db in TestDb::all("crm_partial") {
         let q = |s: &str| quote(db.backend, s);
         let loader = Loader::new(migrations()).unwrap();
-        let migrate = |target: Target| {
-            rt.block_on(async {
-                let mut executor = Executor::connect(&db.url).await.unwrap();
-                executor
-                    .migrate(&loader, &target, false, &mut |_| {})
-                    .await
-                    .map_err(|e| e.to_string())
-            })
-        };
+        let migrate = |target: Target| db.try_migrate(&loader, &target);
         let initial = Target::Migration(MigrationKey::new("crm", "0001_initial"));
         let insert = |email: &str, handle: &str, deleted: bool| {
             let deleted = match db.backend {
                 Backend::Postgres => deleted.to_string(),
                 _ => u8::from(deleted).to_string(),
             };
-            rt.block_on(async {
-                use sqlx::Connection;
-                let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
-                let sql = format!(
-                    "INSERT INTO {} ({}, {}, {}) VALUES ('{email}', '{handle}', {deleted})",
-                    q("crm_account"),
-                    q("email"),
-                    q("handle"),
-                    q("deleted")
-                );
-                sqlx::raw_sql(&sql).execute(&mut conn).await.map(drop)
-            })
+            db.try_execute(&format!(
+                "INSERT INTO {} ({}, {}, {}) VALUES ('{email}', '{handle}', {deleted})",
+                q("crm_account"),
+                q("email"),
+                q("handle"),
+                q("deleted")
+            ))
         };
         migrate(initial.clone()).unwrap();
         insert("a@x", "Ann", true).unwrap();

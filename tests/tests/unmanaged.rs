@@ -1,15 +1,14 @@
 //! `#[model(managed = false)]`: a table that belongs to someone else. It is in the state,
 //! relations point at it, and no migration creates, alters or drops it, whatever it holds.
 
-use migrate_core::executor::Executor;
 use migrate_core::fields::{foreign_key, ColumnType::*, OnDelete};
 use migrate_core::loader::Loader;
 use migrate_core::operations::{AddField, AlterModelManaged, CreateModel, RemoveField};
 use migrate_core::planner::Target;
 use migrate_core::schema::quote;
 use migrate_core::{Field, Migration, MigrationKey};
-use migrate_tests::db::{runtime, TestDb};
-use migrate_tests::history::{sql_both_ways, written_file};
+use migrate_tests::db::TestDb;
+use migrate_tests::history::every_step;
 
 fn migrations() -> Vec<Migration> {
     vec![
@@ -50,7 +49,6 @@ fn migrations() -> Vec<Migration> {
 
 #[test]
 fn an_unmanaged_table_keeps_its_rows_whatever_runs() {
-    let rt = runtime();
     for db in TestDb::all("lib_unmanaged") {
         let q = |s: &str| quote(db.backend, s);
         // The table as its owner made it: it already has the label, and rows.
@@ -79,15 +77,7 @@ fn an_unmanaged_table_keeps_its_rows_whatever_runs() {
         assert_eq!(rows.len(), 2, "{}", db.backend);
 
         let loader = Loader::new(migrations()).unwrap();
-        let migrate = |target: Target| {
-            rt.block_on(async {
-                let mut executor = Executor::connect(&db.url).await.unwrap();
-                executor
-                    .migrate(&loader, &target, false, &mut |_| {})
-                    .await
-                    .unwrap_or_else(|e| panic!("{}: {target:?}: {e}", db.backend));
-            })
-        };
+        let migrate = |target: Target| db.migrate(&loader, &target);
         let to = |name: &'static str| Target::Migration(MigrationKey::new("lib", name));
 
         migrate(to("0002_legacy_label"));
@@ -137,16 +127,7 @@ fn an_unmanaged_table_keeps_its_rows_whatever_runs() {
 #[test]
 fn unmanaged_as_written_and_as_sql() {
     let migrations = migrations();
-    let mut files = String::new();
-    let mut sql = String::new();
-    for (n, m) in migrations.iter().enumerate() {
-        files.push_str(&written_file(&migrations, n));
-        sql.push_str(&format!(
-            "==== {}\n{}",
-            m.name,
-            sql_both_ways(&migrations, n)
-        ));
-    }
+    let (files, sql) = every_step(&migrations);
     assert!(
         files.contains(".unmanaged()")
             && files.contains("AlterModelManaged::new(\"Legacy\", true)")
