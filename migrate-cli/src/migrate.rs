@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use migrate_core::checksum;
 use migrate_core::drift;
-use migrate_core::executor::{backend_of, check_history, Event, PlanStates, Progress};
+use migrate_core::executor::{backend_of, check_history, Event, LiveSchema, PlanStates, Progress};
 use migrate_core::loader::Loader;
 use migrate_core::planner::{self, Direction, Step, Target};
 use migrate_core::schema::{self, Backend};
@@ -41,6 +41,10 @@ pub struct MigrateArgs {
     /// files are gone.
     #[arg(long)]
     prune: bool,
+    /// Compare the schema the database really has with the one its applied migrations
+    /// describe; exit with status 1 on a difference. Changes nothing.
+    #[arg(long)]
+    check_schema: bool,
     #[command(flatten)]
     connect: ConnectOpts,
 }
@@ -151,6 +155,37 @@ pub fn migrate(
             writeln!(out, "  Pruned {key}")?;
         }
         return Ok(ExitCode::SUCCESS);
+    }
+    if args.check_schema {
+        let applied = loader.effective_applied(&recorded);
+        let expected = LiveSchema::expected(&loader.state_of(&applied)?, backend)?;
+        let drift = rt.block_on(executor.live_schema())?.differences(&expected);
+        let status = if drift.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(EXIT_ERROR)
+        };
+        if ui.json {
+            json::write(
+                out,
+                serde_json::json!({
+                    "database": shown(&url),
+                    "drift": drift,
+                    "ok": drift.is_empty(),
+                }),
+            )?;
+        } else if drift.is_empty() {
+            writeln!(out, "The database's schema matches its applied migrations.")?;
+        } else {
+            writeln!(
+                out,
+                "The database's schema differs from its applied migrations:"
+            )?;
+            for d in &drift {
+                writeln!(out, "  - {d}")?;
+            }
+        }
+        return Ok(status);
     }
     let target = target(&loader, args.app.as_deref(), args.migration.as_deref())?;
     if args.plan || args.check {

@@ -134,6 +134,19 @@ impl Loader {
         state.validate()?;
         Ok(state)
     }
+
+    /// The state after the `applied` migrations only (in dependency order), validated: what
+    /// a database with that history should have.
+    pub fn state_of(&self, applied: &BTreeSet<MigrationKey>) -> Result<ProjectState> {
+        let mut state = ProjectState::new();
+        for key in self.graph.topological_order() {
+            if applied.contains(key) {
+                apply(&self.migrations[key], &mut state)?;
+            }
+        }
+        state.validate()?;
+        Ok(state)
+    }
 }
 
 /// Replays one migration's operations onto `state`.

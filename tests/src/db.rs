@@ -4,13 +4,12 @@
 //! A server that cannot be reached fails the test under `CI=true`; elsewhere the test skips,
 //! saying so on stderr.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use migrate_core::executor::Executor;
 use migrate_core::loader::Loader;
 use migrate_core::planner::Target;
-use migrate_core::schema::{type_name, Backend};
+use migrate_core::schema::Backend;
 use migrate_core::ProjectState;
 use sqlx::{AnyConnection, Connection, Row};
 
@@ -213,272 +212,24 @@ impl TestDb {
         }
     }
 
-    /// The schema as the database reports it, the history and progress tables aside.
+    /// The schema as the database reports it, through the product's own reader
+    /// (`Executor::live_schema`), the history and progress tables aside.
     pub fn introspect(&self) -> Schema {
-        let mut schema = Schema::default();
-        let text = |s: &str| self.text(s);
-        let tables: Vec<String> = match self.backend {
-            Backend::Postgres => self.rows(
-                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
-            ),
-            Backend::Mysql => self.rows(&format!(
-                "SELECT {} FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
-                text("TABLE_NAME")
-            )),
-            Backend::Sqlite => self.rows(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-            ),
-        }
-        .into_iter()
-        .map(|r| r[0].clone())
-        .filter(|t| t != migrate_core::recorder::TABLE && t != migrate_core::recorder::PROGRESS_TABLE)
-        .collect();
-        for table in tables {
-            let mut info = TableInfo::default();
-            // The table's name as a string literal: names here may hold any character.
-            let lit = migrate_core::schema::literal(
-                self.backend,
-                &migrate_core::Value::Str(table.clone().into()),
-            );
-            let columns = match self.backend {
-                Backend::Postgres => self.rows(&format!(
-                    "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), (NOT a.attnotnull)::text, (d.adbin IS NOT NULL)::text \
-                     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-                     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-                     WHERE n.nspname = current_schema() AND c.relname = {lit} AND a.attnum > 0 AND NOT a.attisdropped"
-                )),
-                Backend::Mysql => self.rows(&format!(
-                    "SELECT {}, {}, IF(IS_NULLABLE = 'YES', 'true', 'false'), IF(COLUMN_DEFAULT IS NULL OR COLUMN_DEFAULT = 'NULL', 'false', 'true') \
-                     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lit}",
-                    text("COLUMN_NAME"),
-                    text("COLUMN_TYPE")
-                )),
-                Backend::Sqlite => self.rows(&format!(
-                    "SELECT name, type, CASE WHEN \"notnull\" = 0 AND pk = 0 THEN 'true' ELSE 'false' END, CASE WHEN dflt_value IS NULL THEN 'false' ELSE 'true' END FROM pragma_table_info({lit})"
-                )),
-            };
-            for c in columns {
-                info.columns.insert(
-                    c[0].clone(),
-                    (
-                        normalize(self.backend, &c[1]),
-                        c[2] == "true",
-                        c[3] == "true",
-                    ),
-                );
-            }
-            let fks = match self.backend {
-                Backend::Postgres => self.rows(&format!(
-                    "SELECT a.attname::text, cf.relname::text, af.attname::text, c.confdeltype::text FROM pg_constraint c \
-                     JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class cf ON cf.oid = c.confrelid \
-                     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
-                     JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = c.confkey[1] \
-                     WHERE c.contype = 'f' AND t.relname = {lit}"
-                )),
-                Backend::Mysql => self.rows(&format!(
-                    "SELECT {}, {}, {}, {} FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
-                     ON r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA \
-                     WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = {lit} AND k.REFERENCED_TABLE_NAME IS NOT NULL",
-                    text("k.COLUMN_NAME"),
-                    text("k.REFERENCED_TABLE_NAME"),
-                    text("k.REFERENCED_COLUMN_NAME"),
-                    text("r.DELETE_RULE")
-                )),
-                Backend::Sqlite => self.rows(&format!(
-                    "SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list({lit})"
-                )),
-            };
-            for f in fks {
-                let rule = match f[3].as_str() {
-                    "a" => "NO ACTION",
-                    "r" => "RESTRICT",
-                    "c" => "CASCADE",
-                    "n" => "SET NULL",
-                    "d" => "SET DEFAULT",
-                    other => other,
-                };
-                info.foreign_keys.insert((
-                    f[0].clone(),
-                    f[1].clone(),
-                    f[2].clone(),
-                    rule.to_owned(),
-                ));
-            }
-            let (indexes, uniques) = match self.backend {
-                Backend::Postgres => (
-                    self.rows(&format!(
-                        "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND tablename = {lit} AND indexdef NOT LIKE 'CREATE UNIQUE%'"
-                    )),
-                    self.rows(&format!(
-                        "SELECT c.conname::text FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'u' AND t.relname = {lit}"
-                    )),
-                ),
-                Backend::Mysql => (
-                    self.rows(&format!(
-                        "SELECT DISTINCT {} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lit} AND NON_UNIQUE = 1",
-                        text("INDEX_NAME")
-                    )),
-                    self.rows(&format!(
-                        "SELECT DISTINCT {} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lit} AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY'",
-                        text("INDEX_NAME")
-                    )),
-                ),
-                // SQLite names a constraint's index itself; unique constraints are known by their columns.
-                Backend::Sqlite => (
-                    self.rows(&format!("SELECT name FROM pragma_index_list({lit}) WHERE \"unique\" = 0")),
-                    self.rows(&format!(
-                        "SELECT (SELECT group_concat(name, ',') FROM pragma_index_info(l.name)) FROM pragma_index_list({lit}) l WHERE l.origin = 'u'"
-                    )),
-                ),
-            };
-            info.indexes = indexes.into_iter().map(|r| r[0].clone()).collect();
-            info.uniques = uniques.into_iter().map(|r| r[0].clone()).collect();
-            info.checks = match self.backend {
-                Backend::Postgres => self.rows(&format!(
-                    "SELECT c.conname::text FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'c' AND t.relname = {lit}"
-                )),
-                Backend::Mysql => self.rows(&format!(
-                    "SELECT {} FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lit} AND CONSTRAINT_TYPE = 'CHECK'",
-                    text("CONSTRAINT_NAME")
-                )),
-                Backend::Sqlite => Vec::new(),
-            }
-            .into_iter()
-            .map(|r| r[0].clone())
-            // MariaDB adds a json_valid() check named after each json column.
-            .filter(|name| !info.columns.contains_key(name))
-            .collect();
-            if self.backend == Backend::Sqlite {
-                let sql = self.rows(&format!("SELECT sql FROM sqlite_master WHERE name = {lit}"));
-                let sql = &sql[0][0];
-                let mut rest = sql.as_str();
-                while let Some(at) = rest.find("CONSTRAINT \"") {
-                    rest = &rest[at + 12..];
-                    // A quoted name: `""` inside stands for `"`.
-                    let mut name = String::new();
-                    let mut chars = rest.char_indices().peekable();
-                    let mut end = rest.len();
-                    while let Some((i, c)) = chars.next() {
-                        if c == '"' {
-                            if chars.peek().is_some_and(|(_, n)| *n == '"') {
-                                chars.next();
-                            } else {
-                                end = i + 1;
-                                break;
-                            }
-                        }
-                        name.push(c);
-                    }
-                    rest = &rest[end..];
-                    if rest.trim_start().starts_with("CHECK") {
-                        info.checks.insert(name);
-                    }
-                }
-            }
-            schema.tables.insert(table, info);
-        }
-        schema
+        runtime()
+            .block_on(async {
+                let mut executor = Executor::connect(&self.url).await?;
+                let schema = executor.live_schema().await?;
+                executor.close().await?;
+                Ok::<_, migrate_core::Error>(schema)
+            })
+            .unwrap_or_else(|e| panic!("reading {}: {e}", self.backend))
     }
 }
 
 /// What a database says about its tables.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Schema {
-    pub tables: BTreeMap<String, TableInfo>,
-}
-
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct TableInfo {
-    /// column → (type, nullable, has a default)
-    pub columns: BTreeMap<String, (String, bool, bool)>,
-    /// (column, referenced table, referenced column, on delete)
-    pub foreign_keys: BTreeSet<(String, String, String, String)>,
-    /// Names of the non-unique indexes.
-    pub indexes: BTreeSet<String>,
-    /// Unique constraints: names (on SQLite, their columns joined by `,`).
-    pub uniques: BTreeSet<String>,
-    pub checks: BTreeSet<String>,
-}
-
-/// A type as the catalog spells it, reduced to compare with what we asked for.
-fn normalize(backend: Backend, raw: &str) -> String {
-    let mut t = raw.to_lowercase().replace(' ', "");
-    match backend {
-        Backend::Postgres => {
-            t = t.replace("charactervarying", "varchar");
-        }
-        Backend::Mysql => {
-            if t == "tinyint(1)" {
-                return "bool".into();
-            }
-            for int in ["smallint", "bigint", "int"] {
-                if let Some(rest) = t.strip_prefix(&format!("{int}(")) {
-                    if rest.ends_with(')')
-                        && rest[..rest.len() - 1].chars().all(|c| c.is_ascii_digit())
-                    {
-                        t = int.to_owned();
-                    }
-                }
-            }
-            // MariaDB's json is longtext with a json_valid() check.
-            if t == "json" {
-                t = "longtext".into();
-            }
-        }
-        Backend::Sqlite => {}
-    }
-    t
-}
+pub type Schema = migrate_core::executor::LiveSchema;
 
 /// What the state's tables should look like in that database.
 pub fn expected(state: &ProjectState, backend: Backend) -> Schema {
-    let mut schema = Schema::default();
-    for table in state.tables_for(Some(backend)).expect("a valid state") {
-        let mut info = TableInfo::default();
-        let sole_key = table.primary_key.len() == 1;
-        for c in &table.columns {
-            let auto_sqlite = backend == Backend::Sqlite && c.auto_increment && sole_key;
-            let ty = if auto_sqlite {
-                "integer".to_owned()
-            } else {
-                type_name(backend, c.ty)
-            };
-            info.columns.insert(
-                c.name.clone(),
-                (normalize(backend, &ty), c.nullable, c.default.is_some()),
-            );
-        }
-        for fk in &table.foreign_keys {
-            info.foreign_keys.insert((
-                fk.column.clone(),
-                fk.ref_table.clone(),
-                fk.ref_column.clone(),
-                fk.on_delete.sql().to_owned(),
-            ));
-        }
-        info.indexes = table
-            .indexes
-            .iter()
-            .filter(|i| !i.unique)
-            .map(|i| i.name.clone())
-            .collect();
-        info.uniques = table
-            .uniques
-            .iter()
-            .map(|u| match backend {
-                Backend::Sqlite => u.columns.join(","),
-                _ => u.name.clone(),
-            })
-            .chain(
-                table
-                    .indexes
-                    .iter()
-                    .filter(|i| i.unique && backend == Backend::Mysql)
-                    .map(|i| i.name.clone()),
-            )
-            .collect();
-        info.checks = table.checks.iter().map(|(n, _)| n.clone()).collect();
-        schema.tables.insert(table.name.clone(), info);
-    }
-    schema
+    Schema::expected(state, backend).expect("a valid state")
 }

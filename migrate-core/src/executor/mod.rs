@@ -11,6 +11,7 @@
 
 mod connection;
 mod context;
+mod introspect;
 mod mysql;
 mod postgres;
 mod session;
@@ -35,6 +36,8 @@ pub use connection::DbConnection;
 pub use context::{Batches, RunContext};
 pub use mysql::Progress;
 use session::Session;
+
+pub use introspect::{LiveSchema, LiveTable};
 
 impl Migrations {
     /// Applies every pending migration over a connection of the application's own pool,
@@ -488,6 +491,11 @@ impl Executor {
     /// run past: their checksums are recorded anew (`migrate --accept-changed`).
     pub fn accept_changed(&mut self, keys: impl IntoIterator<Item = MigrationKey>) {
         self.accepted.extend(keys);
+    }
+
+    /// The schema the database really has, from its catalog (see [`LiveSchema`]).
+    pub async fn live_schema(&mut self) -> Result<LiveSchema> {
+        introspect::read(&mut self.session.conn, self.session.backend).await
     }
 
     /// The recorded migrations, read without taking the run's lock (for a check that

@@ -1,0 +1,169 @@
+//! `migrate --check-schema`: the schema the database really has, compared with what its
+//! applied migrations say, after changes made by hand, on SQLite, PostgreSQL and MariaDB.
+
+use std::process::{Command, Output};
+
+use migrate_core::schema::{quote, Backend};
+use migrate_tests::db::TestDb;
+
+fn migrate(db: &TestDb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_migrate"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .expect("the migrate binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn hand_made_drift_is_reported_and_fails_the_check() {
+    for db in TestDb::all("shop_check_schema") {
+        let q = |s: &str| quote(db.backend, s);
+        let out = migrate(&db, &["migrate", "-q"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = migrate(&db, &["migrate", "--check-schema"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            db.backend,
+            stdout(&out)
+        );
+        assert_eq!(
+            stdout(&out),
+            "The database's schema matches its applied migrations.\n"
+        );
+
+        // What someone did by hand, and what the check must say of it.
+        let mut drift: Vec<(String, &str)> = vec![
+            (
+                format!(
+                    "ALTER TABLE {} ADD COLUMN {} text NULL",
+                    q("catalog_product"),
+                    q("hack")
+                ),
+                "column catalog_product.hack is not in the migrations",
+            ),
+            (
+                match db.backend {
+                    Backend::Mysql => format!(
+                        "DROP INDEX {} ON {}",
+                        q("customer_tenant_phone_idx"),
+                        q("customers_customer")
+                    ),
+                    _ => format!("DROP INDEX {}", q("customer_tenant_phone_idx")),
+                },
+                "index customer_tenant_phone_idx on customers_customer is missing",
+            ),
+            (
+                format!(
+                    "CREATE INDEX {} ON {} ({})",
+                    q("by_hand_idx"),
+                    q("catalog_product"),
+                    q("name")
+                ),
+                "index by_hand_idx on catalog_product is not in the migrations",
+            ),
+        ];
+        let alter = |rest: &str| format!("ALTER TABLE {rest}");
+        match db.backend {
+            Backend::Sqlite => drift.push((
+                alter(&format!(
+                    "{} DROP COLUMN {}",
+                    q("tenants_tenantsettings"),
+                    q("locale")
+                )),
+                "column tenants_tenantsettings.locale is missing",
+            )),
+            Backend::Postgres | Backend::Mysql => {
+                let pg = db.backend == Backend::Postgres;
+                drift.extend([
+                    (
+                        if pg {
+                            alter("\"customers_customer\" ALTER COLUMN \"phone_e164\" TYPE varchar(40)")
+                        } else {
+                            alter("`customers_customer` MODIFY `phone_e164` varchar(40) NOT NULL")
+                        },
+                        "column customers_customer.phone_e164 is varchar(40); the migrations say varchar(20)",
+                    ),
+                    (
+                        if pg {
+                            alter("\"catalog_product\" ALTER COLUMN \"description\" SET NOT NULL")
+                        } else {
+                            alter("`catalog_product` MODIFY `description` longtext NOT NULL")
+                        },
+                        "column catalog_product.description is NOT NULL; the migrations say NULL",
+                    ),
+                    (
+                        alter(&format!(
+                            "{} ALTER COLUMN {} DROP DEFAULT",
+                            q("tenants_subscriptiontier"),
+                            q("max_users")
+                        )),
+                        "column tenants_subscriptiontier.max_users has no default; the migrations say a default",
+                    ),
+                    (
+                        if pg {
+                            alter("\"tenants_tenant\" DROP CONSTRAINT \"tenants_tenant_slug_eebc1c09_uniq\"")
+                        } else {
+                            alter("`tenants_tenant` DROP INDEX `tenants_tenant_slug_eebc1c09_uniq`")
+                        },
+                        "unique constraint tenants_tenant_slug_eebc1c09_uniq on tenants_tenant is missing",
+                    ),
+                    (
+                        alter(&format!(
+                            "{} DROP CONSTRAINT {}",
+                            q("tenants_subscriptiontier"),
+                            q("tier_price_non_negative")
+                        )),
+                        "check constraint tier_price_non_negative on tenants_subscriptiontier is missing",
+                    ),
+                    (
+                        if pg {
+                            alter("\"catalog_product\" DROP CONSTRAINT \"catalog_product_tenant_id_fd5cac3d_fk\"")
+                        } else {
+                            alter("`catalog_product` DROP FOREIGN KEY `catalog_product_tenant_id_fd5cac3d_fk`")
+                        },
+                        "foreign key catalog_product.tenant_id -> tenants_tenant.id (on delete RESTRICT) is missing",
+                    ),
+                ]);
+            }
+        }
+        for (sql, _) in &drift {
+            db.execute(sql);
+        }
+        let out = migrate(&db, &["migrate", "--check-schema"]);
+        let report = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{}: {report}", db.backend);
+        assert!(
+            report.starts_with("The database's schema differs from its applied migrations:\n"),
+            "{report}"
+        );
+        for (_, said) in &drift {
+            assert!(
+                report.contains(&format!("  - {said}\n")),
+                "{}: `{said}` missing from:\n{report}",
+                db.backend
+            );
+        }
+        assert_eq!(
+            report.lines().count(),
+            drift.len() + 1,
+            "{}: {report}",
+            db.backend
+        );
+
+        let out = migrate(&db, &["migrate", "--check-schema", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(1));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["ok"], false);
+        assert_eq!(doc["drift"].as_array().unwrap().len(), drift.len());
+    }
+}
