@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use migrate_core::checksum;
 use migrate_core::drift;
-use migrate_core::executor::{backend_of, check_history, Event, LiveSchema, PlanStates, Progress};
+use migrate_core::executor::{backend_of, check_history, Event, PlanStates, Progress};
 use migrate_core::loader::Loader;
 use migrate_core::planner::{self, Direction, Step, Target};
 use migrate_core::schema::{self, Backend};
@@ -158,8 +158,10 @@ pub fn migrate(
     }
     if args.check_schema {
         let applied = loader.effective_applied(&recorded);
-        let expected = LiveSchema::expected(&loader.state_of(&applied)?, backend)?;
-        let drift = rt.block_on(executor.live_schema())?.differences(&expected);
+        let state = loader.state_of(&applied)?;
+        let drift = rt
+            .block_on(executor.live_schema())?
+            .drift(&state, backend)?;
         let status = if drift.is_empty() {
             ExitCode::SUCCESS
         } else {
@@ -170,7 +172,13 @@ pub fn migrate(
                 out,
                 serde_json::json!({
                     "database": shown(&url),
-                    "drift": drift,
+                    "drift": drift
+                        .iter()
+                        .map(|d| serde_json::json!({
+                            "difference": d.difference,
+                            "operation": d.operation,
+                        }))
+                        .collect::<Vec<_>>(),
                     "ok": drift.is_empty(),
                 }),
             )?;
@@ -182,7 +190,7 @@ pub fn migrate(
                 "The database's schema differs from its applied migrations:"
             )?;
             for d in &drift {
-                writeln!(out, "  - {d}")?;
+                writeln!(out, "  - {} ({})", d.difference, d.operation)?;
             }
         }
         return Ok(status);

@@ -41,7 +41,8 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
             "The database's schema matches its applied migrations.\n"
         );
 
-        // What someone did by hand, and what the check must say of it.
+        // What someone did by hand, and what the check must say of it: the difference, and
+        // the operation that would bring the database back to its migrations.
         let mut drift: Vec<(String, &str)> = vec![
             (
                 format!(
@@ -49,7 +50,7 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
                     q("catalog_product"),
                     q("hack")
                 ),
-                "column catalog_product.hack is not in the migrations",
+                "column catalog_product.hack is not in the migrations (Remove field hack from product)",
             ),
             (
                 match db.backend {
@@ -60,7 +61,7 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
                     ),
                     _ => format!("DROP INDEX {}", q("customer_tenant_phone_idx")),
                 },
-                "index customer_tenant_phone_idx on customers_customer is missing",
+                "index customer_tenant_phone_idx on customers_customer is missing (Create index customer_tenant_phone_idx on field(s) tenant, phone_e164 of model Customer)",
             ),
             (
                 format!(
@@ -69,7 +70,7 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
                     q("catalog_product"),
                     q("name")
                 ),
-                "index by_hand_idx on catalog_product is not in the migrations",
+                "index by_hand_idx on catalog_product is not in the migrations (Remove index by_hand_idx from Product)",
             ),
         ];
         let alter = |rest: &str| format!("ALTER TABLE {rest}");
@@ -80,7 +81,7 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
                     q("tenants_tenantsettings"),
                     q("locale")
                 )),
-                "column tenants_tenantsettings.locale is missing",
+                "column tenants_tenantsettings.locale is missing (Add field locale to tenantsettings)",
             )),
             Backend::Postgres | Backend::Mysql => {
                 let pg = db.backend == Backend::Postgres;
@@ -91,7 +92,7 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
                         } else {
                             alter("`customers_customer` MODIFY `phone_e164` varchar(40) NOT NULL")
                         },
-                        "column customers_customer.phone_e164 is varchar(40); the migrations say varchar(20)",
+                        "column customers_customer.phone_e164 is varchar(40); the migrations say varchar(20) (Alter field phone_e164 on customer)",
                     ),
                     (
                         if pg {
@@ -99,7 +100,7 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
                         } else {
                             alter("`catalog_product` MODIFY `description` longtext NOT NULL")
                         },
-                        "column catalog_product.description is NOT NULL; the migrations say NULL",
+                        "column catalog_product.description is NOT NULL; the migrations say NULL (Alter field description on product)",
                     ),
                     (
                         alter(&format!(
@@ -107,7 +108,7 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
                             q("tenants_subscriptiontier"),
                             q("max_users")
                         )),
-                        "column tenants_subscriptiontier.max_users has no default; the migrations say a default",
+                        "column tenants_subscriptiontier.max_users has no default; the migrations say a default (Alter field max_users on subscriptiontier)",
                     ),
                     (
                         if pg {
@@ -115,7 +116,7 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
                         } else {
                             alter("`tenants_tenant` DROP INDEX `tenants_tenant_slug_eebc1c09_uniq`")
                         },
-                        "unique constraint tenants_tenant_slug_eebc1c09_uniq on tenants_tenant is missing",
+                        "unique constraint tenants_tenant_slug_eebc1c09_uniq on tenants_tenant is missing (Alter field slug on tenant)",
                     ),
                     (
                         alter(&format!(
@@ -123,7 +124,7 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
                             q("tenants_subscriptiontier"),
                             q("tier_price_non_negative")
                         )),
-                        "check constraint tier_price_non_negative on tenants_subscriptiontier is missing",
+                        "check constraint tier_price_non_negative on tenants_subscriptiontier is missing (Create constraint tier_price_non_negative on model SubscriptionTier)",
                     ),
                     (
                         if pg {
@@ -131,7 +132,7 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
                         } else {
                             alter("`catalog_product` DROP FOREIGN KEY `catalog_product_tenant_id_fd5cac3d_fk`")
                         },
-                        "foreign key catalog_product.tenant_id -> tenants_tenant.id (on delete RESTRICT) is missing",
+                        "foreign key catalog_product.tenant_id -> tenants_tenant.id (on delete RESTRICT) is missing (Alter field tenant on product)",
                     ),
                 ]);
             }
@@ -164,6 +165,10 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
         assert_eq!(out.status.code(), Some(1));
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(doc["ok"], false);
-        assert_eq!(doc["drift"].as_array().unwrap().len(), drift.len());
+        let listed = doc["drift"].as_array().unwrap();
+        assert_eq!(listed.len(), drift.len());
+        assert!(listed
+            .iter()
+            .all(|d| d["difference"].is_string() && d["operation"].is_string()));
     }
 }

@@ -16,6 +16,10 @@ use sqlx::Row;
 use super::connection::DbConnection;
 use crate::error::{Error, Result};
 use crate::fields::Value;
+use crate::operations::{
+    AddConstraint, AddField, AddIndex, AlterField, CreateModel, RemoveConstraint, RemoveField,
+    RemoveIndex,
+};
 use crate::schema::{literal, type_name, Backend};
 use crate::state::ProjectState;
 
@@ -335,28 +339,42 @@ impl LiveSchema {
         Ok(schema)
     }
 
-    /// How `self` (a live database) differs from `expected` (what its migrations say), one
-    /// sentence each, for the tables `expected` has.
-    pub fn differences(&self, expected: &LiveSchema) -> Vec<String> {
+    /// How `self` (a live database) differs from what its migrations say (`state`, on
+    /// `backend`), for the tables the state manages: each difference, and the operation
+    /// that would bring the database to the migrations, in `makemigrations`' words.
+    pub fn drift(&self, state: &ProjectState, backend: Backend) -> Result<Vec<Drift>> {
+        let expected = LiveSchema::expected(state, backend)?;
+        let tables = state.tables_for(Some(backend))?;
         let mut out = Vec::new();
-        for (name, want) in &expected.tables {
+        for table in &tables {
+            let Some(want) = expected.tables.get(&table.name) else {
+                continue;
+            };
+            let reconcile = Reconcile { state, table };
+            let name = &table.name;
             let Some(have) = self.tables.get(name) else {
-                out.push(format!("table {name} is missing"));
+                out.push(reconcile.table_missing());
                 continue;
             };
             for (column, (ty, null, default)) in &want.columns {
                 let Some((have_ty, have_null, have_default)) = have.columns.get(column) else {
-                    out.push(format!("column {name}.{column} is missing"));
+                    out.push(reconcile.column(
+                        format!("column {name}.{column} is missing"),
+                        column,
+                        true,
+                    ));
                     continue;
                 };
+                let mut say =
+                    |difference: String| out.push(reconcile.column(difference, column, false));
                 if have_ty != ty {
-                    out.push(format!(
+                    say(format!(
                         "column {name}.{column} is {have_ty}; the migrations say {ty}"
                     ));
                 }
                 if have_null != null {
                     let says = |n: bool| if n { "NULL" } else { "NOT NULL" };
-                    out.push(format!(
+                    say(format!(
                         "column {name}.{column} is {}; the migrations say {}",
                         says(*have_null),
                         says(*null)
@@ -364,44 +382,209 @@ impl LiveSchema {
                 }
                 if have_default != default {
                     let says = |d: bool| if d { "a default" } else { "no default" };
-                    out.push(format!(
+                    say(format!(
                         "column {name}.{column} has {}; the migrations say {}",
                         says(*have_default),
                         says(*default)
                     ));
                 }
             }
-            for column in have.columns.keys() {
-                if !want.columns.contains_key(column) {
-                    out.push(format!("column {name}.{column} is not in the migrations"));
-                }
+            for column in have
+                .columns
+                .keys()
+                .filter(|c| !want.columns.contains_key(*c))
+            {
+                out.push(reconcile.extra_column(column));
             }
             let sets = [
-                ("index", &want.indexes, &have.indexes),
-                ("unique constraint", &want.uniques, &have.uniques),
-                ("check constraint", &want.checks, &have.checks),
+                (Kind::Index, &want.indexes, &have.indexes),
+                (Kind::Unique, &want.uniques, &have.uniques),
+                (Kind::Check, &want.checks, &have.checks),
             ];
-            for (what, want, have) in sets {
+            for (kind, want, have) in sets {
                 for missing in want.difference(have) {
-                    out.push(format!("{what} {missing} on {name} is missing"));
+                    out.push(reconcile.named(kind, missing, true));
                 }
                 for extra in have.difference(want) {
-                    out.push(format!("{what} {extra} on {name} is not in the migrations"));
+                    out.push(reconcile.named(kind, extra, false));
                 }
             }
-            for fk in want.foreign_keys.difference(&have.foreign_keys) {
-                out.push(format!(
-                    "foreign key {name}.{} -> {}.{} (on delete {}) is missing",
-                    fk.0, fk.1, fk.2, fk.3
-                ));
-            }
-            for fk in have.foreign_keys.difference(&want.foreign_keys) {
-                out.push(format!(
-                    "foreign key {name}.{} -> {}.{} (on delete {}) is not in the migrations",
-                    fk.0, fk.1, fk.2, fk.3
-                ));
+            for (fks, missing) in [
+                (want.foreign_keys.difference(&have.foreign_keys), true),
+                (have.foreign_keys.difference(&want.foreign_keys), false),
+            ] {
+                for fk in fks {
+                    let difference = format!(
+                        "foreign key {name}.{} -> {}.{} (on delete {}) {}",
+                        fk.0,
+                        fk.1,
+                        fk.2,
+                        fk.3,
+                        if missing {
+                            "is missing"
+                        } else {
+                            "is not in the migrations"
+                        }
+                    );
+                    out.push(reconcile.column(difference, &fk.0, false));
+                }
             }
         }
-        out
+        Ok(out)
+    }
+}
+
+/// A difference between a live database and its migrations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    /// What differs, in words.
+    pub difference: String,
+    /// The operation that would bring the database to the migrations, as `makemigrations`
+    /// words it (`Add field phone to customer`).
+    pub operation: String,
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Index,
+    Unique,
+    Check,
+}
+
+/// Words the operations that reconcile one table's differences.
+struct Reconcile<'a> {
+    state: &'a ProjectState,
+    table: &'a crate::state::Table,
+}
+
+impl Reconcile<'_> {
+    fn model(&self) -> &crate::state::ModelState {
+        self.state
+            .model(&self.table.model)
+            .expect("the state's tables belong to its models")
+    }
+
+    /// The field stored in `column` (for a join table, its many-to-many field).
+    fn field_of(&self, column: &str) -> Option<&crate::state::Field> {
+        let model = self.model();
+        match &self.table.m2m_field {
+            Some(m2m) => model.field(m2m),
+            None => model
+                .fields
+                .iter()
+                .find(|f| f.ty.has_column() && f.column == column),
+        }
+    }
+
+    fn drift(difference: String, operation: impl Into<crate::operations::Operation>) -> Drift {
+        Drift {
+            difference,
+            operation: operation.into().describe(),
+        }
+    }
+
+    fn table_missing(&self) -> Drift {
+        let model = self.model();
+        let difference = format!("table {} is missing", self.table.name);
+        match self.table.m2m_field.as_deref().and_then(|f| model.field(f)) {
+            Some(field) => {
+                Self::drift(difference, AddField::new(model.name.clone(), field.clone()))
+            }
+            None => Self::drift(
+                difference,
+                CreateModel::new(model.name.clone(), model.table.clone()),
+            ),
+        }
+    }
+
+    /// A difference in `column`: its field is added (`missing`) or altered.
+    fn column(&self, difference: String, column: &str, missing: bool) -> Drift {
+        let model = self.model().name.clone();
+        match self.field_of(column) {
+            Some(f) if missing && self.table.m2m_field.is_none() => {
+                Self::drift(difference, AddField::new(model, f.clone()))
+            }
+            Some(f) => Self::drift(difference, AlterField::new(model, f.clone())),
+            None => Self::drift(difference, RemoveField::new(model, column.to_owned())),
+        }
+    }
+
+    fn extra_column(&self, column: &str) -> Drift {
+        let difference = format!(
+            "column {}.{column} is not in the migrations",
+            self.table.name
+        );
+        Self::drift(
+            difference,
+            RemoveField::new(self.model().name.clone(), column.to_owned()),
+        )
+    }
+
+    /// A missing or extra index, unique or check constraint: a named one of the model is
+    /// added or removed; one a field implies (its key, `unique`, `db_index`, choices) comes
+    /// with the field.
+    fn named(&self, kind: Kind, name: &str, missing: bool) -> Drift {
+        let what = match kind {
+            Kind::Index => "index",
+            Kind::Unique => "unique constraint",
+            Kind::Check => "check constraint",
+        };
+        let difference = format!(
+            "{what} {name} on {} {}",
+            self.table.name,
+            if missing {
+                "is missing"
+            } else {
+                "is not in the migrations"
+            }
+        );
+        let model = self.model();
+        let m = model.name.clone();
+        if let Some(index) = model.indexes.iter().find(|i| i.name == name) {
+            return match missing {
+                true => Self::drift(difference, AddIndex::new(m, index.clone())),
+                false => Self::drift(difference, RemoveIndex::new(m, name.to_owned())),
+            };
+        }
+        if let Some(c) = model.constraints.iter().find(|c| c.name() == name) {
+            return match missing {
+                true => Self::drift(difference, AddConstraint::new(m, c.clone())),
+                false => Self::drift(difference, RemoveConstraint::new(m, name.to_owned())),
+            };
+        }
+        // Implied by a field: the column it covers.
+        let column = self
+            .table
+            .indexes
+            .iter()
+            .find(|i| i.name == name)
+            .and_then(|i| i.columns.first().cloned())
+            .or_else(|| {
+                self.table
+                    .uniques
+                    .iter()
+                    .find(|u| u.name == name || u.columns.join(",") == name)
+                    .and_then(|u| u.columns.first().cloned())
+            })
+            .or_else(|| {
+                self.table
+                    .checks
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .and_then(|(_, e)| match e {
+                        crate::state::CheckExpr::OneOf { column, .. }
+                        | crate::state::CheckExpr::JsonValid { column } => Some(column.clone()),
+                        crate::state::CheckExpr::Sql(_) => None,
+                    })
+            });
+        match column.as_deref().and_then(|c| self.field_of(c)) {
+            Some(f) => Self::drift(difference, AlterField::new(m, f.clone())),
+            None => match kind {
+                Kind::Index => Self::drift(difference, RemoveIndex::new(m, name.to_owned())),
+                Kind::Unique | Kind::Check => {
+                    Self::drift(difference, RemoveConstraint::new(m, name.to_owned()))
+                }
+            },
+        }
     }
 }

@@ -37,7 +37,7 @@ pub use context::{Batches, RunContext};
 pub use mysql::Progress;
 use session::Session;
 
-pub use introspect::{LiveSchema, LiveTable};
+pub use introspect::{Drift, LiveSchema, LiveTable};
 
 impl Migrations {
     /// Applies every pending migration over a connection of the application's own pool,
