@@ -29,6 +29,10 @@ pub struct MigrateArgs {
     /// Record the migrations as applied (or unapplied) without running their SQL.
     #[arg(long)]
     fake: bool,
+    /// Record an initial migration without running it when its tables already exist as it
+    /// describes them (adopting an existing database); refuse one whose tables partly exist.
+    #[arg(long, conflicts_with = "fake")]
+    fake_initial: bool,
     /// Exit with status 1 when there are unapplied migrations, applied ones whose files
     /// changed or are gone, or ones stopped part-way; change nothing.
     #[arg(long)]
@@ -327,6 +331,9 @@ pub fn migrate(
         accepted.push(key);
     }
     executor.accept_changed(accepted);
+    if args.fake_initial {
+        executor.fake_initial();
+    }
     let missing = checksum::missing(&loader, history.keys());
     if ui.json {
         return run_json(

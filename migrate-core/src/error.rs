@@ -354,6 +354,17 @@ pub enum Error {
         change: &'static str,
     },
 
+    /// `migrate --fake-initial` on an initial migration whose tables only partly exist.
+    #[error("cannot fake the initial migration {migration}: {present} already exist(s), but {missing}; create the rest by hand or drop what exists, then run again")]
+    FakeInitial {
+        /// The migration, as `app.name`.
+        migration: String,
+        /// The tables that exist as described.
+        present: String,
+        /// What is missing.
+        missing: String,
+    },
+
     /// An index the backend cannot create (as Django says: MySQL has no partial indexes).
     #[error("index `{index}` of {model} cannot be created on MySQL/MariaDB: {problem}")]
     UnsupportedIndex {

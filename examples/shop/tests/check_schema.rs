@@ -172,3 +172,18 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
             .all(|d| d["difference"].is_string() && d["operation"].is_string()));
     }
 }
+
+/// On an empty database `--fake-initial` finds no table to adopt and migrates as usual;
+/// `--fake` and `--fake-initial` together are refused by the command line.
+#[test]
+fn fake_initial_on_an_empty_database_migrates() {
+    for db in TestDb::all("shop_fake_initial_empty") {
+        let out = migrate(&db, &["migrate", "--fake-initial", "-q"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = migrate(&db, &["migrate", "--check-schema"]);
+        assert_eq!(out.status.code(), Some(0), "{}: {}", db.backend, stdout(&out));
+    }
+    let db = TestDb::create(Backend::Sqlite, "shop_fake_both").unwrap();
+    let out = migrate(&db, &["migrate", "--fake", "--fake-initial"]);
+    assert_eq!(out.status.code(), Some(2));
+}

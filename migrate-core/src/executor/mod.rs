@@ -241,6 +241,9 @@ pub struct Executor {
     progress: BTreeMap<MigrationKey, Progress>,
     /// Applied migrations whose changed files the next run accepts.
     accepted: BTreeSet<MigrationKey>,
+    /// Record initial migrations whose tables already exist instead of running them
+    /// (`migrate --fake-initial`).
+    fake_initial: bool,
 }
 
 impl std::fmt::Debug for Executor {
@@ -310,6 +313,7 @@ impl Executor {
             group: sqlite::Group::default(),
             progress: BTreeMap::new(),
             accepted: BTreeSet::new(),
+            fake_initial: false,
         })
     }
 
@@ -421,13 +425,30 @@ impl Executor {
             let states = PlanStates::new(loader, &applied, &steps)?;
             *ahead.borrow_mut() = Some(Prerender::new(backend, loader, states, &steps));
         }
+        // What the database has before the run, for `--fake-initial`.
+        let live = match self.fake_initial && !fake {
+            true => Some(self.live_schema().await?),
+            false => None,
+        };
+        let mut done = applied.clone();
         let mut outcome = Ok(());
         for step in &steps {
             let m = loader.get(&step.key).expect("planned from the graph");
             report(Event::Started(step));
             let started = Instant::now();
             // The borrow ends here: while `run` waits, the spin renders ahead through the cell.
-            let ops = ahead.borrow_mut().as_mut().map(Prerender::next).transpose();
+            let mut ops = ahead.borrow_mut().as_mut().map(Prerender::next).transpose();
+            if step.direction == Direction::Forwards {
+                done.insert(step.key.clone());
+                if let Some(live) = live.as_ref().filter(|_| m.initial) {
+                    match already_there(loader, m, &done, live, backend) {
+                        // Its tables exist as described: record it, run nothing.
+                        Ok(true) => ops = Ok(None),
+                        Ok(false) => {}
+                        Err(e) => ops = Err(e),
+                    }
+                }
+            }
             let ran = match ops {
                 Ok(ops) => self.run(m, ops, step.direction, report).await,
                 Err(e) => Err(e),
@@ -491,6 +512,13 @@ impl Executor {
     /// run past: their checksums are recorded anew (`migrate --accept-changed`).
     pub fn accept_changed(&mut self, keys: impl IntoIterator<Item = MigrationKey>) {
         self.accepted.extend(keys);
+    }
+
+    /// Record each initial migration whose tables (and the columns it adds) all exist
+    /// already, instead of running it, as Django's `migrate --fake-initial`; one whose
+    /// tables partly exist is refused, naming what is missing.
+    pub fn fake_initial(&mut self) {
+        self.fake_initial = true;
     }
 
     /// The schema the database really has, from its catalog (see [`LiveSchema`]).
@@ -684,6 +712,78 @@ impl Executor {
                 mysql::run(s, m, ops, forwards, progress.as_ref(), report).await
             }
         }
+    }
+}
+
+/// Whether the initial migration `m` is already in the database `live` (whose history
+/// will be `done` once it is recorded): every table it creates, with its columns, and every
+/// column it adds. `Ok(false)` when none of it is there; an error when only part is.
+fn already_there(
+    loader: &Loader,
+    m: &Migration,
+    done: &BTreeSet<MigrationKey>,
+    live: &LiveSchema,
+    backend: Backend,
+) -> Result<bool> {
+    use crate::operations::Operation;
+    let after = loader.state_of(done)?;
+    let mut wanted: Vec<(String, Vec<String>)> = Vec::new();
+    for op in &m.operations {
+        let (model, only) = match op {
+            Operation::CreateModel(c) => (&c.name, None),
+            Operation::AddField(a) => (&a.model, Some(&a.field)),
+            _ => continue,
+        };
+        let key = crate::state::ModelKey::new(m.app.clone(), model.clone());
+        let Some(state) = after.model(&key).filter(|s| s.managed) else {
+            continue;
+        };
+        let mut tables = Vec::new();
+        after.model_tables(Some(backend), state, &mut tables)?;
+        for table in tables {
+            let columns = match (only, &table.m2m_field) {
+                (None, _) => table.columns.iter().map(|c| c.name.clone()).collect(),
+                (Some(f), Some(m2m)) if *m2m == *f.name => {
+                    table.columns.iter().map(|c| c.name.clone()).collect()
+                }
+                (Some(f), None) if f.ty.has_column() => vec![f.column.to_string()],
+                _ => continue,
+            };
+            wanted.push((table.name, columns));
+        }
+    }
+    let mut present = Vec::new();
+    let mut missing = Vec::new();
+    let mut any = false;
+    for (table, columns) in &wanted {
+        match live.tables.get(table) {
+            Some(t) => {
+                any = true;
+                let absent: Vec<&String> = columns
+                    .iter()
+                    .filter(|c| !t.columns.contains_key(*c))
+                    .collect();
+                if absent.is_empty() {
+                    present.push(table.clone());
+                } else {
+                    let absent: Vec<&str> = absent.iter().map(|c| c.as_str()).collect();
+                    missing.push(format!("{table} lacks {}", absent.join(", ")));
+                }
+            }
+            None => missing.push(format!("{table} does not exist")),
+        }
+    }
+    match (any, missing.is_empty()) {
+        (false, _) => Ok(false),
+        (true, true) => Ok(true),
+        (true, false) => Err(Error::FakeInitial {
+            migration: m.key().to_string(),
+            present: match present.is_empty() {
+                true => "some of its tables".to_owned(),
+                false => present.join(", "),
+            },
+            missing: missing.join("; "),
+        }),
     }
 }
 
