@@ -18,28 +18,30 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Migrates `db` with `args`, then checks that its schema matches its migrations.
+fn migrated_and_matching(db: &TestDb, args: &[&str]) {
+    let out = migrate(db, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{}: {args:?}: {stderr}", db.backend);
+    let out = migrate(db, &["migrate", "--check-schema"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}: {}",
+        db.backend,
+        stdout(&out)
+    );
+    assert_eq!(
+        stdout(&out),
+        "The database's schema matches its applied migrations.\n"
+    );
+}
+
 #[test]
 fn hand_made_drift_is_reported_and_fails_the_check() {
     for db in TestDb::all("shop_check_schema") {
         let q = |s: &str| quote(db.backend, s);
-        let out = migrate(&db, &["migrate", "-q"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let out = migrate(&db, &["migrate", "--check-schema"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}: {}",
-            db.backend,
-            stdout(&out)
-        );
-        assert_eq!(
-            stdout(&out),
-            "The database's schema matches its applied migrations.\n"
-        );
+        migrated_and_matching(&db, &["migrate", "-q"]);
 
         // What someone did by hand, and what the check must say of it: the difference, and
         // the operation that would bring the database back to its migrations.
@@ -197,20 +199,7 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
 #[test]
 fn fake_initial_on_an_empty_database_migrates() {
     for db in TestDb::all("shop_fake_initial_empty") {
-        let out = migrate(&db, &["migrate", "--fake-initial", "-q"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let out = migrate(&db, &["migrate", "--check-schema"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}: {}",
-            db.backend,
-            stdout(&out)
-        );
+        migrated_and_matching(&db, &["migrate", "--fake-initial", "-q"]);
     }
     let db = TestDb::create(Backend::Sqlite, "shop_fake_both").unwrap();
     let out = migrate(&db, &["migrate", "--fake", "--fake-initial"]);
