@@ -288,8 +288,13 @@ fn normalize(backend: Backend, raw: &str) -> String {
 impl LiveSchema {
     /// What the catalog of a database in `state` on `backend` would say.
     pub fn expected(state: &ProjectState, backend: Backend) -> Result<LiveSchema> {
+        Ok(Self::of_tables(&state.tables_for(Some(backend))?, backend))
+    }
+
+    /// What the catalog says of `tables` (a state's, on `backend`).
+    fn of_tables(tables: &[crate::state::Table], backend: Backend) -> LiveSchema {
         let mut schema = LiveSchema::default();
-        for table in state.tables_for(Some(backend))? {
+        for table in tables {
             let mut info = LiveTable::default();
             let sole_key = table.primary_key.len() == 1;
             for c in &table.columns {
@@ -336,20 +341,18 @@ impl LiveSchema {
             info.checks = table.checks.iter().map(|(n, _)| n.clone()).collect();
             schema.tables.insert(table.name.clone(), info);
         }
-        Ok(schema)
+        schema
     }
 
     /// How `self` (a live database) differs from what its migrations say (`state`, on
     /// `backend`), for the tables the state manages: each difference, and the operation
     /// that would bring the database to the migrations, in `makemigrations`' words.
     pub fn drift(&self, state: &ProjectState, backend: Backend) -> Result<Vec<Drift>> {
-        let expected = LiveSchema::expected(state, backend)?;
         let tables = state.tables_for(Some(backend))?;
+        let expected = LiveSchema::of_tables(&tables, backend);
         let mut out = Vec::new();
         for table in &tables {
-            let Some(want) = expected.tables.get(&table.name) else {
-                continue;
-            };
+            let want = &expected.tables[&table.name];
             let reconcile = Reconcile { state, table };
             let name = &table.name;
             let Some(have) = self.tables.get(name) else {
