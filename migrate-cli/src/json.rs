@@ -72,6 +72,7 @@ pub fn event(e: &Event<'_>, fake: bool, verbosity: u8) -> Option<Value> {
             v
         }
         Event::Skipped(s) => step("skipped", s),
+        Event::Faked(s) => step("faked", s),
         Event::WaitingForLock => json!({ "event": "waiting_for_lock" }),
         Event::Resumed { done, total } => {
             json!({ "event": "resumed", "done": done, "total": total })

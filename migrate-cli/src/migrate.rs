@@ -425,7 +425,7 @@ fn run_json(
     let mut report = |event: Event<'_>| {
         match &event {
             Event::Started(s) => running = Some((*s).clone()),
-            Event::Finished(..) | Event::Skipped(_) => running = None,
+            Event::Finished(..) | Event::Faked(_) | Event::Skipped(_) => running = None,
             _ => {}
         }
         if let Some(doc) = json::event(&event, args.fake, ui.verbosity) {

@@ -116,6 +116,15 @@ impl<'o> Report<'o> {
                 self.line = None;
                 writeln!(self.out, " already done by another run")?;
             }
+            Event::Faked(_) => {
+                let faked = self.paint(" FAKED", "33");
+                match self.line.take() {
+                    Some(line) if line.drawn => {
+                        writeln!(self.out, "\r\x1b[K{}{faked}", line.text)?
+                    }
+                    _ => writeln!(self.out, "{faked}")?,
+                }
+            }
             Event::Sql(sql) if self.verbosity >= 3 => {
                 if self.line.take().is_some() {
                     writeln!(self.out)?;

@@ -3,7 +3,7 @@
 //! migrations after it then run like any other, on the rows already there. One whose tables
 //! only partly exist is refused, naming what is missing, and nothing is recorded.
 
-use migrate_core::executor::Executor;
+use migrate_core::executor::{Event, Executor};
 use migrate_core::fields::{foreign_key, ColumnType::*, OnDelete};
 use migrate_core::loader::Loader;
 use migrate_core::operations::{AddField, CreateModel};
@@ -36,19 +36,26 @@ fn migrations() -> Vec<Migration> {
     ]
 }
 
-fn fake_initial(db: &TestDb) -> Result<(), String> {
+/// `migrate --fake-initial`: what was faked and what ran, in order.
+fn fake_initial(db: &TestDb) -> Result<Vec<String>, String> {
     let loader = Loader::new(migrations()).unwrap();
+    let mut said = Vec::new();
     runtime().block_on(async {
         let mut executor = Executor::connect(&db.url)
             .await
             .map_err(|e| e.to_string())?;
         executor.fake_initial();
+        let mut report = |event: Event<'_>| match event {
+            Event::Faked(s) => said.push(format!("faked {}", s.key)),
+            Event::Finished(s, _) => said.push(format!("ran {}", s.key)),
+            _ => {}
+        };
         executor
-            .migrate(&loader, &Target::All, false, &mut |_| {})
+            .migrate(&loader, &Target::All, false, &mut report)
             .await
-            .map(drop)
             .map_err(|e| e.to_string())
-    })
+    })?;
+    Ok(said)
 }
 
 #[test]
@@ -73,7 +80,13 @@ fn an_existing_database_is_adopted_and_migrates_on() {
         db.execute(&format!("INSERT INTO {} VALUES (1, 'Acme')", q("clients")));
         db.execute(&format!("INSERT INTO {} VALUES (7, 1)", q("orders")));
 
-        fake_initial(&db).unwrap_or_else(|e| panic!("{}: {e}", db.backend));
+        let said = fake_initial(&db).unwrap_or_else(|e| panic!("{}: {e}", db.backend));
+        assert_eq!(
+            said,
+            ["faked shop.0001_initial", "ran shop.0002_order_note"],
+            "{}",
+            db.backend
+        );
         let history = db.rows(&format!(
             "SELECT {} FROM {} ORDER BY 1",
             q("name"),

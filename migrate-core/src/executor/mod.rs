@@ -211,6 +211,9 @@ pub enum Event<'a> {
     Finished(&'a Step, Duration),
     /// Another run applied (or unapplied) it first.
     Skipped(&'a Step),
+    /// An initial migration whose tables were already there was recorded without running
+    /// (`--fake-initial`).
+    Faked(&'a Step),
     /// A statement of a migration is about to be sent, as the schema editor (or a `RunSql`)
     /// wrote it; the run's own bookkeeping (history rows, savepoints, progress) is not
     /// reported, nor what a Rust operation runs.
@@ -438,12 +441,16 @@ impl Executor {
             let started = Instant::now();
             // The borrow ends here: while `run` waits, the spin renders ahead through the cell.
             let mut ops = ahead.borrow_mut().as_mut().map(Prerender::next).transpose();
+            let mut faked = false;
             if step.direction == Direction::Forwards {
                 done.insert(step.key.clone());
                 if let Some(live) = live.as_ref().filter(|_| m.initial) {
                     match already_there(loader, m, &done, live, backend) {
                         // Its tables exist as described: record it, run nothing.
-                        Ok(true) => ops = Ok(None),
+                        Ok(true) => {
+                            faked = true;
+                            ops = Ok(None);
+                        }
                         Ok(false) => {}
                         Err(e) => ops = Err(e),
                     }
@@ -454,6 +461,7 @@ impl Executor {
                 Err(e) => Err(e),
             };
             match ran {
+                Ok(true) if faked => report(Event::Faked(step)),
                 Ok(true) => report(Event::Finished(step, started.elapsed())),
                 Ok(false) => report(Event::Skipped(step)),
                 Err(e) => {
