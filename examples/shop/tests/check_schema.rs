@@ -155,7 +155,42 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
                         },
                         "foreign key catalog_product.tenant_id -> tenants_tenant.id (on delete RESTRICT) is missing (Alter field tenant on product)",
                     ),
+                    (
+                        alter(&format!(
+                            "{} ADD CONSTRAINT {} CHECK (price < 1000000)",
+                            q("catalog_product"),
+                            q("by_hand_check")
+                        )),
+                        "check constraint by_hand_check on catalog_product is not in the migrations (Remove constraint by_hand_check from model Product)",
+                    ),
+                    (
+                        alter(&format!(
+                            "{} ADD CONSTRAINT {} UNIQUE ({})",
+                            q("catalog_product"),
+                            q("by_hand_uniq"),
+                            q("name")
+                        )),
+                        "unique constraint by_hand_uniq on catalog_product is not in the migrations (Remove constraint by_hand_uniq from model Product)",
+                    ),
+                    (
+                        alter(&format!(
+                            "{} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE CASCADE",
+                            q("tenants_tenantsettings"),
+                            q("by_hand_fk"),
+                            q("twilio_sid"),
+                            q("tenants_subscriptiontier"),
+                            q("name")
+                        )),
+                        "foreign key tenants_tenantsettings.twilio_sid -> tenants_subscriptiontier.name (on delete CASCADE) is not in the migrations (Alter field twilio_sid on tenantsettings)",
+                    ),
                 ]);
+                if !pg {
+                    // InnoDB indexes a foreign key's column itself, under the key's name.
+                    drift.push((
+                        String::new(),
+                        "index by_hand_fk on tenants_tenantsettings is not in the migrations (Remove index by_hand_fk from TenantSettings)",
+                    ));
+                }
             }
         }
         for (sql, _) in drift.iter().filter(|(sql, _)| !sql.is_empty()) {
