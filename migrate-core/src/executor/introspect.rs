@@ -210,7 +210,9 @@ pub(super) async fn read(conn: &mut DbConnection, backend: Backend) -> Result<Li
             )).await?,
             Backend::Sqlite => {
                 let sql = rows(conn, &format!("SELECT sql FROM sqlite_master WHERE name = {lit}")).await?;
-                sqlite_checks(&sql[0][0]).into_iter().map(|c| vec![c]).collect()
+                // A table dropped since it was listed has no checks left to read.
+                let sql = sql.first().and_then(|r| r.first()).map_or("", String::as_str);
+                sqlite_checks(sql).into_iter().map(|c| vec![c]).collect()
             }
         }
         .into_iter()
