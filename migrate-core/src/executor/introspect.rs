@@ -11,16 +11,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sqlx::Row;
-
-use super::connection::DbConnection;
-use crate::error::{Error, Result};
-use crate::fields::Value;
+use super::catalog::{normalize, Catalog};
+use crate::error::Result;
 use crate::operations::{
     AddConstraint, AddField, AddIndex, AlterField, CreateModel, RemoveConstraint, RemoveField,
     RemoveIndex,
 };
-use crate::schema::{literal, type_name, Backend};
+use crate::schema::{type_name, Backend};
 use crate::state::ProjectState;
 
 /// A database's tables, as its catalog describes them.
@@ -45,249 +42,52 @@ pub struct LiveTable {
     pub checks: BTreeSet<String>,
 }
 
-/// Rows of a catalog query as text (MariaDB reports some text as bytes through `Any`).
-async fn rows(conn: &mut DbConnection, sql: &str) -> Result<Vec<Vec<String>>> {
-    let found = sqlx::query(sql)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(|source| Error::Database {
-            context: "reading the database's catalog".into(),
-            source,
-        })?;
-    Ok(found
-        .iter()
-        .map(|r| {
-            (0..r.len())
-                .map(|i| {
-                    r.try_get::<Option<String>, _>(i)
-                        .ok()
-                        .flatten()
-                        .or_else(|| {
-                            r.try_get::<Option<Vec<u8>>, _>(i)
-                                .ok()
-                                .flatten()
-                                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        })
-                        .unwrap_or_default()
-                })
-                .collect()
-        })
-        .collect())
-}
-
-/// An expression as text, in the catalog queries.
-fn text(backend: Backend, expr: &str) -> String {
-    match backend {
-        Backend::Postgres => format!("({expr})::text"),
-        Backend::Mysql => format!("CONVERT({expr} USING utf8mb4)"),
-        Backend::Sqlite => format!("CAST({expr} AS TEXT)"),
-    }
-}
-
-/// Reads every table of the database the connection is on.
-pub(super) async fn read(conn: &mut DbConnection, backend: Backend) -> Result<LiveSchema> {
-    let text = |s: &str| text(backend, s);
-    let mut schema = LiveSchema::default();
-    let tables: Vec<String> = match backend {
-        Backend::Postgres => rows(conn,
-            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
-        ).await?,
-        Backend::Mysql => rows(conn, &format!(
-            "SELECT {} FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'",
-            text("TABLE_NAME")
-        )).await?,
-        Backend::Sqlite => rows(conn,
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-        ).await?,
-    }
-    .into_iter()
-    .map(|r| r[0].clone())
-    .filter(|t| t != crate::recorder::TABLE && t != crate::recorder::PROGRESS_TABLE)
-    .collect();
-    for table in tables {
-        let mut info = LiveTable::default();
-        // The table's name as a string literal: names here may hold any character.
-        let lit = literal(backend, &Value::Str(table.clone().into()));
-        let columns = match backend {
-            Backend::Postgres => rows(conn, &format!(
-                "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), (NOT a.attnotnull)::text, (d.adbin IS NOT NULL)::text \
-                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-                 WHERE n.nspname = current_schema() AND c.relname = {lit} AND a.attnum > 0 AND NOT a.attisdropped"
-            )).await?,
-            Backend::Mysql => rows(conn, &format!(
-                "SELECT {}, {}, IF(IS_NULLABLE = 'YES', 'true', 'false'), IF(COLUMN_DEFAULT IS NULL OR COLUMN_DEFAULT = 'NULL', 'false', 'true') \
-                 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lit}",
-                text("COLUMN_NAME"),
-                text("COLUMN_TYPE")
-            )).await?,
-            Backend::Sqlite => rows(conn, &format!(
-                "SELECT name, type, CASE WHEN \"notnull\" = 0 AND pk = 0 THEN 'true' ELSE 'false' END, CASE WHEN dflt_value IS NULL THEN 'false' ELSE 'true' END FROM pragma_table_info({lit})"
-            )).await?,
-        };
-        for c in columns {
-            info.columns.insert(
-                c[0].clone(),
-                (normalize(backend, &c[1]), c[2] == "true", c[3] == "true"),
-            );
-        }
-        let fks = match backend {
-            Backend::Postgres => rows(conn, &format!(
-                "SELECT a.attname::text, cf.relname::text, af.attname::text, c.confdeltype::text FROM pg_constraint c \
-                 JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class cf ON cf.oid = c.confrelid \
-                 JOIN pg_namespace n ON n.oid = t.relnamespace \
-                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
-                 JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = c.confkey[1] \
-                 WHERE c.contype = 'f' AND n.nspname = current_schema() AND t.relname = {lit}"
-            )).await?,
-            Backend::Mysql => rows(conn, &format!(
-                "SELECT {}, {}, {}, {} FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
-                 ON r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA \
-                 WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = {lit} AND k.REFERENCED_TABLE_NAME IS NOT NULL",
-                text("k.COLUMN_NAME"),
-                text("k.REFERENCED_TABLE_NAME"),
-                text("k.REFERENCED_COLUMN_NAME"),
-                text("r.DELETE_RULE")
-            )).await?,
-            Backend::Sqlite => rows(conn, &format!(
-                "SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list({lit})"
-            )).await?,
-        };
-        for f in fks {
-            let rule = match f[3].as_str() {
-                "a" => "NO ACTION",
-                "r" => "RESTRICT",
-                "c" => "CASCADE",
-                "n" => "SET NULL",
-                "d" => "SET DEFAULT",
-                other => other,
-            };
-            info.foreign_keys
-                .insert((f[0].clone(), f[1].clone(), f[2].clone(), rule.to_owned()));
-        }
-        let (indexes, uniques) = match backend {
-            Backend::Postgres => (
-                rows(conn, &format!(
-                    "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND tablename = {lit} AND indexdef NOT LIKE 'CREATE UNIQUE%'"
-                )).await?,
-                rows(conn, &format!(
-                    "SELECT c.conname::text FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
-                     WHERE c.contype = 'u' AND n.nspname = current_schema() AND t.relname = {lit} \
-                     UNION SELECT i.indexname::text FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename = {lit} \
-                     AND i.indexdef LIKE 'CREATE UNIQUE%' AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
-                )).await?,
-            ),
-            Backend::Mysql => (
-                rows(conn, &format!(
-                    "SELECT DISTINCT {} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lit} AND NON_UNIQUE = 1",
-                    text("INDEX_NAME")
-                )).await?,
-                rows(conn, &format!(
-                    "SELECT DISTINCT {} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lit} AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY'",
-                    text("INDEX_NAME")
-                )).await?,
-            ),
-            // SQLite names a constraint's index itself; unique constraints are known by
-            // their columns, unique indexes by name.
-            Backend::Sqlite => (
-                rows(conn, &format!("SELECT name FROM pragma_index_list({lit}) WHERE \"unique\" = 0")).await?,
-                rows(conn, &format!(
-                    "SELECT CASE WHEN l.origin = 'u' THEN (SELECT group_concat(name, ',') FROM pragma_index_info(l.name)) ELSE l.name END \
-                     FROM pragma_index_list({lit}) l WHERE l.\"unique\" = 1 AND l.origin <> 'pk'"
-                )).await?,
-            ),
-        };
-        info.indexes = indexes.into_iter().map(|r| r[0].clone()).collect();
-        info.uniques = uniques.into_iter().map(|r| r[0].clone()).collect();
-        info.checks = match backend {
-            Backend::Postgres => rows(conn, &format!(
-                "SELECT c.conname::text FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
-                 WHERE c.contype = 'c' AND n.nspname = current_schema() AND t.relname = {lit}"
-            )).await?,
-            Backend::Mysql => rows(conn, &format!(
-                "SELECT {} FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lit} AND CONSTRAINT_TYPE = 'CHECK'",
-                text("CONSTRAINT_NAME")
-            )).await?,
-            Backend::Sqlite => {
-                let sql = rows(conn, &format!("SELECT sql FROM sqlite_master WHERE name = {lit}")).await?;
-                // A table dropped since it was listed has no checks left to read.
-                let sql = sql.first().and_then(|r| r.first()).map_or("", String::as_str);
-                sqlite_checks(sql).into_iter().map(|c| vec![c]).collect()
-            }
-        }
-        .into_iter()
-        .map(|r| r[0].clone())
-        // MariaDB adds a json_valid() check named after each json column.
-        .filter(|name| !info.columns.contains_key(name))
-        .collect();
-        schema.tables.insert(table, info);
-    }
-    Ok(schema)
-}
-
-/// The names of the `CONSTRAINT "…" CHECK` clauses of an SQLite `CREATE TABLE`.
-fn sqlite_checks(sql: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = sql;
-    while let Some(at) = rest.find("CONSTRAINT \"") {
-        rest = &rest[at + 12..];
-        // A quoted name: `""` inside stands for `"`.
-        let mut name = String::new();
-        let mut chars = rest.char_indices().peekable();
-        let mut end = rest.len();
-        while let Some((i, c)) = chars.next() {
-            if c == '"' {
-                if chars.peek().is_some_and(|(_, n)| *n == '"') {
-                    chars.next();
-                } else {
-                    end = i + 1;
-                    break;
-                }
-            }
-            name.push(c);
-        }
-        rest = &rest[end..];
-        if rest.trim_start().starts_with("CHECK") {
-            out.push(name);
-        }
-    }
-    out
-}
-
-/// A type as the catalog spells it, reduced to compare with what the tool asks for.
-fn normalize(backend: Backend, raw: &str) -> String {
-    let mut t = raw.to_lowercase().replace(' ', "");
-    match backend {
-        Backend::Postgres => {
-            t = t.replace("charactervarying", "varchar");
-            if let Some(n) = t.strip_prefix("character(") {
-                t = format!("char({n}");
-            }
-        }
-        Backend::Mysql => {
-            if t == "tinyint(1)" {
-                return "bool".into();
-            }
-            for int in ["smallint", "bigint", "int"] {
-                if let Some(rest) = t.strip_prefix(&format!("{int}(")) {
-                    if rest.ends_with(')')
-                        && rest[..rest.len() - 1].chars().all(|c| c.is_ascii_digit())
-                    {
-                        t = int.to_owned();
-                    }
-                }
-            }
-            // MariaDB's json is longtext with a json_valid() check.
-            if t == "json" {
-                t = "longtext".into();
-            }
-        }
-        Backend::Sqlite => {}
-    }
-    t
-}
-
 impl LiveSchema {
+    /// The comparison view of what a catalog says.
+    pub fn of_catalog(catalog: &Catalog) -> LiveSchema {
+        let backend = catalog.backend;
+        let mut schema = LiveSchema::default();
+        for (name, table) in &catalog.tables {
+            let mut info = LiveTable::default();
+            for c in &table.columns {
+                info.columns.insert(
+                    c.name.clone(),
+                    (c.ty.clone(), c.nullable, c.default.is_some()),
+                );
+            }
+            for fk in &table.foreign_keys {
+                info.foreign_keys.insert((
+                    fk.columns.join(","),
+                    fk.ref_table.clone(),
+                    fk.ref_columns.join(","),
+                    fk.on_delete.clone(),
+                ));
+            }
+            for index in &table.indexes {
+                // SQLite names a constraint's index itself: unique constraints are known
+                // by their columns there.
+                let name = match (&index.name, backend) {
+                    (_, Backend::Sqlite) if index.constraint => index.columns.join(","),
+                    (Some(name), _) => name.clone(),
+                    (None, _) => index.columns.join(","),
+                };
+                match index.unique {
+                    true => info.uniques.insert(name),
+                    false => info.indexes.insert(name),
+                };
+            }
+            info.checks = table
+                .checks
+                .iter()
+                .filter_map(|c| c.name.clone())
+                // MariaDB adds a json_valid() check named after each json column.
+                .filter(|name| !info.columns.contains_key(name))
+                .collect();
+            schema.tables.insert(name.clone(), info);
+        }
+        schema
+    }
+
     /// What the catalog of a database in `state` on `backend` would say.
     pub fn expected(state: &ProjectState, backend: Backend) -> Result<LiveSchema> {
         Ok(Self::of_tables(&state.tables_for(Some(backend))?, backend))

@@ -9,6 +9,7 @@
 //! What they share is in `session.rs` (statements, the history rows, Rust operations) and
 //! `context.rs` (what a data migration sees). This module plans, renders ahead and reports.
 
+mod catalog;
 mod connection;
 mod context;
 mod introspect;
@@ -37,6 +38,9 @@ pub use context::{Batches, RunContext};
 pub use mysql::Progress;
 use session::Session;
 
+pub use catalog::{
+    Catalog, CatalogCheck, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogTable,
+};
 pub use introspect::{Drift, LiveSchema, LiveTable};
 
 impl Migrations {
@@ -531,7 +535,13 @@ impl Executor {
 
     /// The schema the database really has, from its catalog (see [`LiveSchema`]).
     pub async fn live_schema(&mut self) -> Result<LiveSchema> {
-        introspect::read(&mut self.session.conn, self.session.backend).await
+        Ok(LiveSchema::of_catalog(&self.catalog().await?))
+    }
+
+    /// Everything the database's catalog says of its tables (see [`Catalog`]), what
+    /// `inspectdb` reads.
+    pub async fn catalog(&mut self) -> Result<Catalog> {
+        catalog::read(&mut self.session.conn, self.session.backend).await
     }
 
     /// The recorded migrations, read without taking the run's lock (for a check that
