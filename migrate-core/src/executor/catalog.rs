@@ -726,11 +726,11 @@ mod sqlite_sql {
         // Each top-level item of the body: a column or a table constraint.
         let mut items = Vec::new();
         let (mut depth, mut begin) = (0, open + 1);
-        for i in open + 1..close {
-            match toks[i].text.as_str() {
-                "(" if toks[i].kind == Kind::Punct => depth += 1,
-                ")" if toks[i].kind == Kind::Punct => depth -= 1,
-                "," if toks[i].kind == Kind::Punct && depth == 0 => {
+        for (i, tok) in toks.iter().enumerate().take(close).skip(open + 1) {
+            match tok.text.as_str() {
+                "(" if tok.kind == Kind::Punct => depth += 1,
+                ")" if tok.kind == Kind::Punct => depth -= 1,
+                "," if tok.kind == Kind::Punct && depth == 0 => {
                     items.push(begin..i);
                     begin = i + 1;
                 }
