@@ -144,6 +144,15 @@ pub fn check_compiled(project: &Project, writes: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes every file aside, then renames each into place: a file that cannot be written
+/// leaves none half-written.
+pub fn write_all(files: &[(PathBuf, &str)]) -> anyhow::Result<()> {
+    for (path, source) in files {
+        write(path, source)?;
+    }
+    Ok(())
+}
+
 /// Writes `source` next to `path`, then renames it into place.
 fn write(path: &Path, source: &str) -> anyhow::Result<()> {
     if let Some(parent) = path.parent() {

@@ -16,6 +16,7 @@
 
 mod database;
 mod files;
+mod inspectdb;
 mod json;
 mod makemigrations;
 mod migrate;
@@ -138,6 +139,10 @@ enum Command {
     /// Squash an app's migrations into one that replaces them.
     #[command(override_usage = "migrate squashmigrations [OPTIONS] <APP> [FROM] <TO>")]
     Squashmigrations(migrate::SquashArgs),
+    /// Print `#[derive(Model)]` structs for the tables of a live database (or write one
+    /// file per app with `--out`), to adopt it: then `makemigrations` and
+    /// `migrate --fake-initial`.
+    Inspectdb(inspectdb::Args),
     /// Print the tables, columns, keys, indexes and constraints the models declare.
     Schema {
         /// Only these apps (all when none is given).
@@ -287,7 +292,7 @@ fn run_on(
     }
     match &cli.command {
         // Not about the migrations: no check of the files.
-        Command::Completions { .. } => {}
+        Command::Completions { .. } | Command::Inspectdb(_) => {}
         Command::Makemigrations(_) | Command::Squashmigrations(_) => {
             files::check_compiled(&project, true)?
         }
@@ -299,6 +304,7 @@ fn run_on(
         Command::Showmigrations(args) => migrate::showmigrations(project, args, ui, out),
         Command::Sqlmigrate(args) => migrate::sqlmigrate(project, args, ui, out),
         Command::Squashmigrations(args) => migrate::squashmigrations(project, args, ui, input, out),
+        Command::Inspectdb(args) => inspectdb::run(args, ui, out),
         Command::Schema { apps } => schema(&apps, out).map(|()| ExitCode::SUCCESS),
         Command::Completions { shell } => {
             // For the name the binary was run as: a project's may not be `migrate`.

@@ -365,6 +365,11 @@ pub enum Error {
         missing: String,
     },
 
+    /// `inspectdb` was asked for what the database cannot give (a table it does not have,
+    /// tables of no known app without `--app`).
+    #[error("inspectdb: {0}")]
+    Inspect(String),
+
     /// An index the backend cannot create (as Django says: MySQL has no partial indexes).
     #[error("index `{index}` of {model} cannot be created on MySQL/MariaDB: {problem}")]
     UnsupportedIndex {

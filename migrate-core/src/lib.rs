@@ -18,6 +18,7 @@ pub mod error;
 pub mod executor;
 pub mod fields;
 pub mod graph;
+pub mod inspectdb;
 pub mod loader;
 pub mod merge;
 pub mod migration;

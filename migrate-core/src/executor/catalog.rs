@@ -549,12 +549,14 @@ impl CatalogIndex {
     }
 }
 
-/// A type as the catalog spells it, reduced to compare with what the tool asks for.
-pub(super) fn normalize(backend: Backend, raw: &str) -> String {
+/// A type as the catalog spells it, reduced to compare with what the tool asks for:
+/// lowercase without spaces, with the synonyms of each backend made one.
+pub fn normalize(backend: Backend, raw: &str) -> String {
     let mut t = raw.to_lowercase().replace(' ', "");
     match backend {
         Backend::Postgres => {
             t = t.replace("charactervarying", "varchar");
+            t = t.replace("withouttimezone", "");
             if let Some(n) = t.strip_prefix("character(") {
                 t = format!("char({n}");
             }

@@ -39,7 +39,7 @@ pub use mysql::Progress;
 use session::Session;
 
 pub use catalog::{
-    Catalog, CatalogCheck, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogTable,
+    normalize as normalize_type, Catalog, CatalogCheck, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogTable,
 };
 pub use introspect::{Drift, LiveSchema, LiveTable};
 
