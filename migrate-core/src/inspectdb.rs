@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
+use crate::executor::catalog::balanced;
 use crate::executor::{Catalog, CatalogColumn, CatalogIndex, CatalogTable, LiveSchema};
 use crate::fields::{ColumnType, FieldType, OnDelete, Value};
 use crate::names;
@@ -154,7 +155,7 @@ pub fn inspect(catalog: &Catalog, options: &Options) -> Result<Inspection> {
         .model(app, name);
         models.insert(table, model);
     }
-    for (join, (owner, field, target)) in &join_tables {
+    for (owner, field, target) in join_tables.values() {
         let (t_app, t_name) = &names[target.as_str()];
         let mut f = Field::new(
             field.clone(),
@@ -165,13 +166,10 @@ pub fn inspect(catalog: &Catalog, options: &Options) -> Result<Inspection> {
             .get_mut(owner.as_str())
             .expect("a join table's owner is a model");
         model.state.fields.to_mut().push(f);
-        let _ = join;
     }
 
     let mut models: Vec<InspectedModel> = models.into_values().collect();
-    models.sort_by(|a, b| {
-        (&a.state.app, &a.state.table).cmp(&(&b.state.app, &b.state.table))
-    });
+    models.sort_by(|a, b| (&a.state.app, &a.state.table).cmp(&(&b.state.app, &b.state.table)));
     let inspection = Inspection {
         backend,
         models,
@@ -188,7 +186,9 @@ pub fn inspect(catalog: &Catalog, options: &Options) -> Result<Inspection> {
     }
     for model in &inspection.models {
         for note in &model.notes {
-            inspection.notes.push(format!("{}: {note}", model.state.table));
+            inspection
+                .notes
+                .push(format!("{}: {note}", model.state.table));
         }
     }
     Ok(inspection)
@@ -205,14 +205,20 @@ fn join_tables<'a>(
             continue;
         }
         let id = info.columns.iter().find(|c| c.name == "id");
-        if info.primary_key != ["id"] || !id.is_some_and(|c| c.auto_increment && c.ty == catalog_type(catalog.backend, ColumnType::BigInt)) {
+        if info.primary_key != ["id"]
+            || !id.is_some_and(|c| {
+                c.auto_increment && c.ty == catalog_type(catalog.backend, ColumnType::BigInt)
+            })
+        {
             continue;
         }
         let [a, b] = info.foreign_keys.as_slice() else {
             continue;
         };
         let single = |fk: &crate::executor::CatalogForeignKey| {
-            fk.columns.len() == 1 && fk.on_delete == "CASCADE" && names.contains_key(fk.ref_table.as_str())
+            fk.columns.len() == 1
+                && fk.on_delete == "CASCADE"
+                && names.contains_key(fk.ref_table.as_str())
         };
         if !single(a) || !single(b) {
             continue;
@@ -254,7 +260,11 @@ fn join_tables<'a>(
             {
                 out.insert(
                     table.as_str(),
-                    (from.ref_table.clone(), field.to_owned(), to.ref_table.clone()),
+                    (
+                        from.ref_table.clone(),
+                        field.to_owned(),
+                        to.ref_table.clone(),
+                    ),
                 );
                 break;
             }
@@ -347,7 +357,9 @@ impl Reader<'_> {
                 i.unique
                     && plain(i)
                     && i.columns == [column.name.clone()]
-                    && i.name.as_deref().is_none_or(|n| n == self.generated(&column.name, "uniq"))
+                    && i.name
+                        .as_deref()
+                        .is_none_or(|n| n == self.generated(&column.name, "uniq"))
             });
             let mut field = match target {
                 Some((fk, (t_app, t_name))) => {
@@ -420,7 +432,10 @@ impl Reader<'_> {
             // Its own index, by the tool's name.
             let idx = self.generated(&column.name, "idx");
             if let Some(i) = info.indexes.iter().position(|i| {
-                !i.unique && plain(i) && i.columns == [column.name.clone()] && i.name.as_deref() == Some(&idx)
+                !i.unique
+                    && plain(i)
+                    && i.columns == [column.name.clone()]
+                    && i.name.as_deref() == Some(&idx)
             }) {
                 used_indexes.insert(i);
                 if matches!(field.ty, FieldType::Column(_)) {
@@ -434,7 +449,11 @@ impl Reader<'_> {
             }
             // PostgreSQL's pattern-ops index, which the tool adds by itself.
             let like = self.generated(&column.name, "like");
-            if let Some(i) = info.indexes.iter().position(|i| i.name.as_deref() == Some(&like)) {
+            if let Some(i) = info
+                .indexes
+                .iter()
+                .position(|i| i.name.as_deref() == Some(&like))
+            {
                 used_indexes.insert(i);
             }
             fields.push(field);
@@ -459,13 +478,10 @@ impl Reader<'_> {
                 ));
                 continue;
             };
-            let name = index
-                .name
-                .clone()
-                .unwrap_or_else(|| {
-                    let cols: Vec<&str> = index.columns.iter().map(String::as_str).collect();
-                    names::generated(table, &cols, "uniq")
-                });
+            let name = index.name.clone().unwrap_or_else(|| {
+                let cols: Vec<&str> = index.columns.iter().map(String::as_str).collect();
+                names::generated(table, &cols, "uniq")
+            });
             if index.name.is_none() {
                 notes.push(format!(
                     "the unique constraint on ({}) has no name; the model calls it {name}",
@@ -511,8 +527,6 @@ impl Reader<'_> {
                 )),
             }
         }
-        let default_table = format!("{app}_{}", name.to_lowercase());
-        let _ = default_table;
         InspectedModel {
             state: ModelState {
                 app: app.to_owned().into(),
@@ -542,9 +556,12 @@ impl Reader<'_> {
             Backend::Mysql => Some(column.name.clone()),
             Backend::Postgres => None,
         };
-        if let Some(k) = self.info.checks.iter().position(|c| {
-            c.name == json_check && c.expr.to_lowercase().contains("json_valid")
-        }) {
+        if let Some(k) = self
+            .info
+            .checks
+            .iter()
+            .position(|c| c.name == json_check && c.expr.to_lowercase().contains("json_valid"))
+        {
             used_checks.insert(k);
             return ColumnType::Json;
         }
@@ -563,10 +580,7 @@ impl Reader<'_> {
             return ty;
         }
         let (ty, guess) = nearest_type(backend, &column.ty);
-        notes.push(format!(
-            "column {} is {}; {guess}",
-            column.name, column.ty
-        ));
+        notes.push(format!("column {} is {}; {guess}", column.name, column.ty));
         ty
     }
 
@@ -596,7 +610,7 @@ impl Reader<'_> {
             _ => return None,
         };
         let unique: BTreeSet<String> = values.iter().map(Value::to_string).collect();
-        (values.len() > 0 && unique.len() == values.len()).then_some((values, k))
+        (!values.is_empty() && unique.len() == values.len()).then_some((values, k))
     }
 
     /// The default a model can declare for `expr` on `field`.
@@ -612,7 +626,12 @@ impl Reader<'_> {
         {
             return (ty == ColumnType::Uuid).then_some(Value::NewUuid);
         }
-        let now = ["current_timestamp", "current_timestamp()", "current_timestamp(6)", "now()"];
+        let now = [
+            "current_timestamp",
+            "current_timestamp()",
+            "current_timestamp(6)",
+            "now()",
+        ];
         if now.iter().any(|n| same_expr(expr, n)) {
             return matches!(ty, ColumnType::TimestampTz | ColumnType::Timestamp)
                 .then_some(Value::Now);
@@ -669,7 +688,10 @@ fn plain(index: &CatalogIndex) -> bool {
 pub fn column_type(backend: Backend, ty: &str) -> Option<ColumnType> {
     use ColumnType::*;
     let args = |prefix: &str| -> Option<Vec<u32>> {
-        let inner = ty.strip_prefix(prefix)?.strip_prefix('(')?.strip_suffix(')')?;
+        let inner = ty
+            .strip_prefix(prefix)?
+            .strip_prefix('(')?
+            .strip_suffix(')')?;
         inner.split(',').map(|n| n.trim().parse().ok()).collect()
     };
     if let Some([n]) = args("varchar").as_deref() {
@@ -685,8 +707,22 @@ pub fn column_type(backend: Backend, ty: &str) -> Option<ColumnType> {
         }
     }
     [
-        BigInt, Integer, SmallInt, Boolean, Real, Double, Text, Binary, TimestampTz, Timestamp,
-        Date, Time, Uuid, Json, Duration, IpAddr,
+        BigInt,
+        Integer,
+        SmallInt,
+        Boolean,
+        Real,
+        Double,
+        Text,
+        Binary,
+        TimestampTz,
+        Timestamp,
+        Date,
+        Time,
+        Uuid,
+        Json,
+        Duration,
+        IpAddr,
     ]
     .into_iter()
     .find(|t| catalog_type(backend, *t) == ty)
@@ -699,7 +735,10 @@ fn nearest_type(backend: Backend, ty: &str) -> (ColumnType, String) {
         let rust = rust_type(t, None);
         (
             t,
-            format!("declared as `{rust}`, whose column is {}", type_name(backend, t)),
+            format!(
+                "declared as `{rust}`, whose column is {}",
+                type_name(backend, t)
+            ),
         )
     };
     let has = |s: &str| ty.contains(s);
@@ -714,10 +753,18 @@ fn nearest_type(backend: Backend, ty: &str) -> (ColumnType, String) {
     match () {
         _ if has("bigint") || has("int8") => near(BigInt),
         _ if has("smallint") || has("tinyint") || has("int2") => near(SmallInt),
-        _ if has("int") => near(if backend == Backend::Sqlite { BigInt } else { Integer }),
+        _ if has("int") => near(if backend == Backend::Sqlite {
+            BigInt
+        } else {
+            Integer
+        }),
         _ if has("bool") => near(Boolean),
         _ if has("double") || has("float8") => near(Double),
-        _ if has("real") || has("float") => near(if backend == Backend::Sqlite { Double } else { Real }),
+        _ if has("real") || has("float") => near(if backend == Backend::Sqlite {
+            Double
+        } else {
+            Real
+        }),
         _ if has("timestamptz") || has("withtimezone") => near(TimestampTz),
         _ if has("datetime") || has("timestamp") => near(TimestampTz),
         _ if ty == "date" => near(Date),
@@ -735,33 +782,17 @@ fn nearest_type(backend: Backend, ty: &str) -> (ColumnType, String) {
 /// Whether two SQL expressions are the same, up to case, spaces and outer parentheses.
 fn same_expr(a: &str, b: &str) -> bool {
     let squash = |s: &str| -> String {
-        let mut s: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+        let mut s: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase();
         while s.starts_with('(') && s.ends_with(')') && balanced(&s[1..s.len() - 1]) {
             s = s[1..s.len() - 1].to_owned();
         }
         s
     };
     squash(a) == squash(b)
-}
-
-/// Whether the parentheses of `s` balance (outside quotes).
-fn balanced(s: &str) -> bool {
-    let mut depth = 0i32;
-    let mut quoted = false;
-    for c in s.chars() {
-        match c {
-            '\'' => quoted = !quoted,
-            '(' if !quoted => depth += 1,
-            ')' if !quoted => {
-                depth -= 1;
-                if depth < 0 {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-    }
-    depth == 0
 }
 
 /// `'x'::character varying` → `'x'`; `(0)::numeric` → `0`; outer parentheses removed.
@@ -774,7 +805,13 @@ fn strip_casts(expr: &str) -> String {
         }
         // A trailing `::type`, outside quotes.
         if let Some(at) = s.rfind("::") {
-            if balanced(&s[..at]) && !s[..at].ends_with('\\') && s[at + 2..].chars().all(|c| c.is_alphanumeric() || " _(),[]".contains(c)) && s[..at].matches('\'').count() % 2 == 0 {
+            if balanced(&s[..at])
+                && !s[..at].ends_with('\\')
+                && s[at + 2..]
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || " _(),[]".contains(c))
+                && s[..at].matches('\'').count() % 2 == 0
+            {
                 s = s[..at].trim().to_owned();
             }
         }
@@ -942,11 +979,10 @@ fn ident(s: &str) -> String {
     }
     const KEYWORDS: &[&str] = &[
         "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else",
-        "enum", "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop",
-        "match", "mod", "move", "mut", "pub", "ref", "return", "self", "static", "struct",
-        "super", "trait", "true", "try", "type", "unsafe", "use", "where", "while", "yield",
-        "abstract", "become", "do", "final", "macro", "override", "priv", "typeof", "unsized",
-        "virtual",
+        "enum", "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match",
+        "mod", "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
+        "true", "try", "type", "unsafe", "use", "where", "while", "yield", "abstract", "become",
+        "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual",
     ];
     if KEYWORDS.contains(&out.as_str()) {
         out.push_str("_field");
@@ -995,7 +1031,11 @@ impl Inspection {
 
     /// The apps, in order.
     pub fn apps(&self) -> Vec<String> {
-        let apps: BTreeSet<String> = self.models.iter().map(|m| m.state.app.to_string()).collect();
+        let apps: BTreeSet<String> = self
+            .models
+            .iter()
+            .map(|m| m.state.app.to_string())
+            .collect();
         apps.into_iter().collect()
     }
 
@@ -1127,6 +1167,57 @@ impl Inspection {
     }
 }
 
+/// An attribute's arguments: `name = value`, or `name(…)` around more of them.
+enum Meta {
+    Leaf(String),
+    List(&'static str, Vec<Meta>),
+}
+
+impl Meta {
+    fn flat(&self) -> String {
+        match self {
+            Meta::Leaf(s) => s.clone(),
+            Meta::List(name, args) => {
+                let args: Vec<String> = args.iter().map(Meta::flat).collect();
+                format!("{name}({})", args.join(", "))
+            }
+        }
+    }
+
+    /// Laid out as rustfmt lays out attributes: on one line when the arguments of each
+    /// list take at most 70 columns and the line at most 100, else one argument per line
+    /// (rustfmt's `attr_fn_like_width` and `max_width`).
+    fn layout(&self, indent: usize, around: usize) -> String {
+        let flat = self.flat();
+        let Meta::List(name, args) = self else {
+            return flat;
+        };
+        let width = flat.len() - name.len() - 2;
+        if width <= 70 && indent + flat.len() + around <= 100 {
+            return flat;
+        }
+        // A sole list argument opens on the same line (rustfmt's overflow).
+        if let [only @ Meta::List(..)] = args.as_slice() {
+            return format!("{name}({})", only.layout(indent, around + 1));
+        }
+        let pad = " ".repeat(indent + 4);
+        let inner: Vec<String> = args
+            .iter()
+            .enumerate()
+            .map(|(k, a)| {
+                let comma = usize::from(k + 1 < args.len());
+                format!("{pad}{}", a.layout(indent + 4, comma))
+            })
+            .collect();
+        format!("{name}(\n{}\n{})", inner.join(",\n"), " ".repeat(indent))
+    }
+}
+
+/// `#[…]` on its own line at `indent`.
+fn attribute(meta: Meta, indent: usize) -> String {
+    format!("{}#[{}]\n", " ".repeat(indent), meta.layout(indent, 3))
+}
+
 /// One model: its enums, then its struct.
 fn render_model(model: &InspectedModel) -> String {
     let state = &model.state;
@@ -1184,49 +1275,38 @@ fn render_model(model: &InspectedModel) -> String {
         if i.unique {
             parts.push("unique".into());
         }
-        indexes.push(format!("index({})", parts.join(", ")));
+        indexes.push(Meta::List(
+            "index",
+            parts.into_iter().map(Meta::Leaf).collect(),
+        ));
     }
     let mut constraints = Vec::new();
     for c in state.constraints.iter() {
         constraints.push(match c {
-            Constraint::Unique { name, fields } => format!(
-                "unique(name = {}, fields = {})",
-                string(name),
-                list(fields, &[])
+            Constraint::Unique { name, fields } => Meta::List(
+                "unique",
+                vec![
+                    Meta::Leaf(format!("name = {}", string(name))),
+                    Meta::Leaf(format!("fields = {}", list(fields, &[]))),
+                ],
             ),
-            Constraint::Check { name, expr } => {
-                format!("check(name = {}, expr = {})", string(name), string(expr))
-            }
+            Constraint::Check { name, expr } => Meta::List(
+                "check",
+                vec![
+                    Meta::Leaf(format!("name = {}", string(name))),
+                    Meta::Leaf(format!("expr = {}", string(expr))),
+                ],
+            ),
         });
     }
-    let one_line = |head: &str, inner: &[String]| format!("{head}({})", inner.join(", "));
+    let mut items: Vec<Meta> = items.into_iter().map(Meta::Leaf).collect();
     if !indexes.is_empty() {
-        items.push(one_line("indexes", &indexes));
+        items.push(Meta::List("indexes", indexes));
     }
     if !constraints.is_empty() {
-        items.push(one_line("constraints", &constraints));
+        items.push(Meta::List("constraints", constraints));
     }
-    let line = format!("#[model({})]", items.join(", "));
-    if line.len() <= 100 {
-        writeln!(out, "{line}").unwrap();
-    } else {
-        out.push_str("#[model(\n");
-        let n = items.len();
-        let mut items = items;
-        // Long lists one item per line.
-        for (head, inner) in [("indexes", &indexes), ("constraints", &constraints)] {
-            if let Some(item) = items.iter_mut().find(|i| i.starts_with(&format!("{head}("))) {
-                if item.len() + 4 > 100 {
-                    *item = format!("{head}(\n        {}\n    )", inner.join(",\n        "));
-                }
-            }
-        }
-        for (k, item) in items.iter().enumerate() {
-            let comma = if k + 1 < n { "," } else { "" };
-            writeln!(out, "    {item}{comma}").unwrap();
-        }
-        out.push_str(")]\n");
-    }
+    out.push_str(&attribute(Meta::List("model", items), 0));
     writeln!(out, "pub struct {} {{", state.name).unwrap();
     // The automatic key is the derive's to add.
     for f in state.fields.iter().filter(|f| **f != Field::auto_id()) {
@@ -1287,7 +1367,8 @@ fn render_model(model: &InspectedModel) -> String {
             attrs.push(format!("db_column = {}", string(&f.column)));
         }
         if !attrs.is_empty() {
-            writeln!(out, "    #[field({})]", attrs.join(", ")).unwrap();
+            let attrs = Meta::List("field", attrs.into_iter().map(Meta::Leaf).collect());
+            out.push_str(&attribute(attrs, 4));
         }
         let ty = match f.null {
             true => format!("Option<{ty}>"),
@@ -1323,10 +1404,15 @@ mod tests {
         assert_eq!(number("-1.50"), Some(Value::Number("-1.50".into())));
         assert_eq!(number("1e3"), None);
         assert_eq!(
-            string_literals("((status)::text = ANY ((ARRAY['dr''aft'::character varying, 'x'])::text[]))"),
+            string_literals(
+                "((status)::text = ANY ((ARRAY['dr''aft'::character varying, 'x'])::text[]))"
+            ),
             ["dr'aft", "x"]
         );
-        assert_eq!(integer_literals("level1 IN (1, -9, 20)", "level1"), [1, -9, 20]);
+        assert_eq!(
+            integer_literals("level1 IN (1, -9, 20)", "level1"),
+            [1, -9, 20]
+        );
         assert!(same_expr("(CURRENT_TIMESTAMP)", "current_timestamp"));
     }
 
@@ -1334,9 +1420,26 @@ mod tests {
     fn every_type_the_tool_makes_reads_back() {
         use ColumnType::*;
         let all = [
-            SmallInt, Integer, BigInt, Boolean, Real, Double,
-            Decimal { max_digits: 12, decimal_places: 2 },
-            Varchar(20), Text, Uuid, TimestampTz, Timestamp, Date, Time, Json, Binary, Duration,
+            SmallInt,
+            Integer,
+            BigInt,
+            Boolean,
+            Real,
+            Double,
+            Decimal {
+                max_digits: 12,
+                decimal_places: 2,
+            },
+            Varchar(20),
+            Text,
+            Uuid,
+            TimestampTz,
+            Timestamp,
+            Date,
+            Time,
+            Json,
+            Binary,
+            Duration,
             IpAddr,
         ];
         for backend in [Backend::Sqlite, Backend::Postgres, Backend::Mysql] {

@@ -226,6 +226,21 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Everything the database's catalog says, through the product's reader
+    /// (`Executor::catalog`), what `inspectdb` reads.
+    pub fn catalog(&self) -> migrate_core::executor::Catalog {
+        runtime()
+            .block_on(async {
+                let mut executor = Executor::connect(&self.url).await?;
+                let catalog = executor.catalog().await?;
+                executor.close().await?;
+                Ok::<_, migrate_core::Error>(catalog)
+            })
+            .unwrap_or_else(|e| panic!("reading {}: {e}", self.backend))
+    }
+}
+
 /// What a database says about its tables.
 pub type Schema = migrate_core::executor::LiveSchema;
 

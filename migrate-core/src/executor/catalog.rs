@@ -312,10 +312,17 @@ async fn postgres(conn: &mut DbConnection, table: &str) -> Result<CatalogTable> 
     )).await? {
         // `CHECK ((price >= (0)::numeric))`, perhaps ` NOT VALID` after.
         let def = c[1].trim_end_matches(" NOT VALID");
-        let expr = def
+        let mut expr = def
             .strip_prefix("CHECK (")
             .and_then(|e| e.strip_suffix(')'))
             .unwrap_or(def);
+        // PostgreSQL wraps the condition in parentheses of its own.
+        while let Some(inner) = expr.strip_prefix('(').and_then(|e| e.strip_suffix(')')) {
+            if !balanced(inner) {
+                break;
+            }
+            expr = inner;
+        }
         info.checks.push(CatalogCheck {
             name: Some(c[0].clone()),
             expr: expr.to_owned(),
@@ -527,6 +534,29 @@ async fn sqlite(conn: &mut DbConnection, table: &str) -> Result<Option<CatalogTa
         .map(|(name, expr)| CatalogCheck { name, expr })
         .collect();
     Ok(Some(info))
+}
+
+/// Whether the parentheses of an SQL expression balance, outside string literals and
+/// quoted names.
+pub(crate) fn balanced(expr: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for c in expr.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0 && quote.is_none()
 }
 
 impl CatalogIndex {

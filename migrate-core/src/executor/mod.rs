@@ -9,7 +9,7 @@
 //! What they share is in `session.rs` (statements, the history rows, Rust operations) and
 //! `context.rs` (what a data migration sees). This module plans, renders ahead and reports.
 
-mod catalog;
+pub(crate) mod catalog;
 mod connection;
 mod context;
 mod introspect;
@@ -39,7 +39,8 @@ pub use mysql::Progress;
 use session::Session;
 
 pub use catalog::{
-    normalize as normalize_type, Catalog, CatalogCheck, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogTable,
+    normalize as normalize_type, Catalog, CatalogCheck, CatalogColumn, CatalogForeignKey,
+    CatalogIndex, CatalogTable,
 };
 pub use introspect::{Drift, LiveSchema, LiveTable};
 

@@ -1,0 +1,199 @@
+//! `inspectdb`: models read from a live database, compiled as written, adopted with
+//! `makemigrations` and `migrate --fake-initial`, then migrated forward like any other
+//! project, with the rows kept; on SQLite, PostgreSQL and MariaDB.
+
+use migrate_core::inspectdb::{inspect, Options};
+use migrate_core::loader::Loader;
+use migrate_core::planner::Target;
+use migrate_core::schema::{literal, quote, type_name, Backend};
+use migrate_core::state::CheckExpr;
+use migrate_core::{ProjectState, Value};
+use migrate_tests::db::TestDb;
+use migrate_tests::{text, TestProject};
+
+/// What a state means on `backend`, as its catalog would say it, one line per fact, in an
+/// order of its own: the types as the backend spells them, defaults as the SQL it writes,
+/// and user check expressions by name only (the catalog respells them).
+fn sql_view(state: &ProjectState, backend: Backend) -> String {
+    let mut lines = Vec::new();
+    for t in state.tables_for(Some(backend)).unwrap() {
+        let name = &t.name;
+        for c in &t.columns {
+            let default = c.default.as_ref().map(|d| match d {
+                // A decimal default as the number it is (`0` and `0.00` are the same).
+                Value::Int(_) | Value::Number(_) => {
+                    format!("{}", literal(backend, d).parse::<f64>().unwrap())
+                }
+                _ => literal(backend, d),
+            });
+            let auto = c.auto_increment && t.primary_key == [c.name.clone()];
+            lines.push(format!(
+                "{name}.{} {} null={} default={default:?} auto={auto}",
+                c.name,
+                migrate_core::executor::normalize_type(backend, &type_name(backend, c.ty)),
+                c.nullable,
+            ));
+        }
+        lines.push(format!("{name} primary key {:?}", t.primary_key));
+        for fk in &t.foreign_keys {
+            lines.push(format!(
+                "{name} foreign key {} -> {}.{} {} deferrable={}",
+                fk.column,
+                fk.ref_table,
+                fk.ref_column,
+                fk.on_delete.sql(),
+                fk.deferrable
+            ));
+        }
+        for i in &t.indexes {
+            lines.push(format!(
+                "{name} index {} {:?} unique={} desc={:?} expressions={} condition={}",
+                i.name,
+                i.columns,
+                i.unique,
+                i.descending,
+                i.expressions.len(),
+                i.condition.is_some()
+            ));
+        }
+        for u in &t.uniques {
+            lines.push(format!("{name} unique {} {:?}", u.name, u.columns));
+        }
+        for (n, e) in &t.checks {
+            let what = match e {
+                CheckExpr::Sql(_) => "sql".to_owned(),
+                other => other.to_string(),
+            };
+            lines.push(format!("{name} check {n} {what}"));
+        }
+    }
+    lines.sort();
+    lines.join("\n")
+}
+
+/// Runs the project's binary on `db`, asserting success; its standard output.
+fn run(p: &TestProject, db: &TestDb, args: &[&str]) -> String {
+    let out = p.migrate_on(Some(&db.url), args, "");
+    let (stdout, stderr) = text(&out);
+    assert!(
+        out.status.success(),
+        "{}: {args:?}:\n{stdout}\n{stderr}",
+        db.backend
+    );
+    stdout
+}
+
+/// `cargo fmt` would leave the written models as they are.
+fn formatted(p: &TestProject) {
+    let out = std::process::Command::new("rustfmt")
+        .args(["--edition", "2021", "--check", "src/models/mod.rs"])
+        .current_dir(&p.root)
+        .output()
+        .expect("rustfmt runs");
+    assert!(out.status.success(), "{}", text(&out).0);
+}
+
+#[test]
+fn the_shops_database_is_read_back_as_the_shops_models_and_adopted() {
+    for db in TestDb::all("inspect_shop") {
+        let backend = db.backend;
+        let q = |s: &str| quote(backend, s);
+        let loader = Loader::new(shop::MIGRATIONS.all()).unwrap();
+        db.migrate(&loader, &Target::All);
+        let tenant = db.uuid("7d0c3c9e-8a39-4e0b-9d3c-6a8f5e1b2c3d");
+        let product = db.uuid("0b6f1d2e-3c4a-4b5c-8d6e-7f8091a2b3c4");
+        db.execute(&format!(
+            "INSERT INTO {} ({}, {}, {}) VALUES ({tenant}, 'Acme ''n'' Co', 'acme');
+             INSERT INTO {} ({}, {}, {}, {}, {}) VALUES ({product}, {tenant}, 'SKU-1', 'Kettle \"pot\"', 19.99)",
+            q("tenants_tenant"),
+            q("id"),
+            q("name"),
+            q("slug"),
+            q("catalog_product"),
+            q("id"),
+            q("tenant_id"),
+            q("sku"),
+            q("name"),
+            q("price"),
+        ));
+
+        // In the product: the models' state means what the shop's means, on this backend.
+        let inspection = inspect(&db.catalog(), &Options::default()).unwrap();
+        assert_eq!(inspection.notes, Vec::<String>::new(), "{backend}");
+        assert_eq!(
+            sql_view(&inspection.state().unwrap(), backend),
+            sql_view(&loader.project_state().unwrap(), backend),
+            "{backend}"
+        );
+
+        // As a user runs it: the files, compiled as written.
+        let p = TestProject::new(&format!("inspect-shop-{backend}"));
+        p.build();
+        let said = run(&p, &db, &["inspectdb", "--out", "src/models", "--force"]);
+        assert!(said.contains("Wrote src/models/catalog.rs"), "{said}");
+        for app in ["catalog", "customers", "tenants"] {
+            let file = p.read(&format!("src/models/{app}.rs"));
+            insta::assert_snapshot!(format!("shop_{app}_{backend}"), file);
+        }
+        formatted(&p);
+        p.build();
+
+        // Adopted: the history goes (as if another tool had made the tables), the initial
+        // migrations are written and recorded without running, and the schema matches.
+        db.execute(&format!("DROP TABLE {}", q("migrate_migrations")));
+        run(&p, &db, &["makemigrations", "--noinput"]);
+        p.build();
+        let said = run(&p, &db, &["migrate", "--fake-initial"]);
+        assert_eq!(said.matches(" FAKED").count(), 3, "{backend}: {said}");
+        assert!(!said.contains(" OK"), "{backend}: {said}");
+        let said = run(&p, &db, &["migrate", "--check-schema"]);
+        assert_eq!(
+            said, "The database's schema matches its applied migrations.\n",
+            "{backend}"
+        );
+
+        // Then it migrates forward like any other project, rows and all.
+        let catalog = p.read("src/models/catalog.rs");
+        p.write(
+            "src/models/catalog.rs",
+            &catalog.replacen(
+                "pub struct Product {\n",
+                "pub struct Product {\n    pub note: Option<String>,\n",
+                1,
+            ),
+        );
+        p.build();
+        run(&p, &db, &["makemigrations", "--noinput"]);
+        assert_eq!(
+            p.migration_files("catalog"),
+            ["m0001_initial.rs", "m0002_product_note.rs"]
+        );
+        p.build();
+        let said = run(&p, &db, &["migrate"]);
+        assert!(
+            said.contains("Applying catalog.0002_product_note... OK"),
+            "{backend}: {said}"
+        );
+        let rows = db.values(&format!(
+            "SELECT {}, {}, {} FROM {}",
+            db.text(&q("name")),
+            db.text(&q("sku")),
+            db.text(&q("note")),
+            q("catalog_product")
+        ));
+        assert_eq!(
+            rows,
+            [[
+                Some("Kettle \"pot\"".to_owned()),
+                Some("SKU-1".to_owned()),
+                None
+            ]],
+            "{backend}"
+        );
+        let said = run(&p, &db, &["migrate", "--check-schema"]);
+        assert!(
+            said.starts_with("The database's schema matches"),
+            "{backend}: {said}"
+        );
+    }
+}
