@@ -442,9 +442,14 @@ impl Reader<'_> {
                     field.db_index = true;
                 }
             } else if matches!(field.ty, FieldType::ForeignKey { .. }) {
+                let q = |s: &str| crate::schema::quote(backend, s);
                 notes.push(format!(
-                    "column {} has no index {idx}, which the model's foreign key implies",
-                    column.name
+                    "column {} has no index of its own, which the model's foreign key implies; \
+                     create it with: CREATE INDEX {} ON {} ({})",
+                    column.name,
+                    q(&idx),
+                    q(table),
+                    q(&column.name)
                 ));
             }
             // PostgreSQL's pattern-ops index, which the tool adds by itself.
@@ -725,6 +730,8 @@ pub fn column_type(backend: Backend, ty: &str) -> Option<ColumnType> {
         IpAddr,
     ]
     .into_iter()
+    // A duration is only told apart from an integer by PostgreSQL's `interval`.
+    .filter(|t| *t != Duration || backend == Backend::Postgres)
     .find(|t| catalog_type(backend, *t) == ty)
 }
 

@@ -197,3 +197,196 @@ fn the_shops_database_is_read_back_as_the_shops_models_and_adopted() {
         );
     }
 }
+
+/// The catalog's own spelling of an auto-numbered integer key, a boolean default and the
+/// current time, per backend.
+fn dialect(backend: Backend) -> (&'static str, &'static str, &'static str) {
+    match backend {
+        Backend::Postgres => (
+            "serial PRIMARY KEY",
+            "timestamp with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP",
+            "boolean NOT NULL DEFAULT true",
+        ),
+        Backend::Mysql => (
+            "integer NOT NULL AUTO_INCREMENT PRIMARY KEY",
+            "datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)",
+            "bool NOT NULL DEFAULT 1",
+        ),
+        Backend::Sqlite => (
+            "integer PRIMARY KEY",
+            "timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP",
+            "boolean NOT NULL DEFAULT TRUE",
+        ),
+    }
+}
+
+#[test]
+fn a_database_made_without_the_tool_is_adopted_the_same_way() {
+    for db in TestDb::all("inspect_plain") {
+        let backend = db.backend;
+        let q = |s: &str| quote(backend, s);
+        let (serial, now, active) = dialect(backend);
+        // Names a Rust field cannot take (a space, a keyword), a keyword table, a key not
+        // named `id` and a foreign key column without `_id`, a string default with a quote;
+        // and two tables no model can be (no key; a key of two columns).
+        db.execute(&format!(
+            "CREATE TABLE {customer} ({id} {serial}, {email} varchar(120) NOT NULL UNIQUE, \
+             {full} varchar(80) NOT NULL DEFAULT 'it''s me', {type} varchar(10) NOT NULL DEFAULT 'basic', \
+             {score} integer NOT NULL DEFAULT 0, {active} {active_ty}, {joined} {now}, \
+             CONSTRAINT {positive} CHECK ({score} >= 0));
+             CREATE TABLE {order} ({order_no} bigint NOT NULL PRIMARY KEY, \
+             {customer} integer NOT NULL, {total} decimal(10, 2) NOT NULL, {note} text NULL, {code} char(8) NULL, \
+             CONSTRAINT {fk} FOREIGN KEY ({customer}) REFERENCES {customer} ({id}) ON DELETE CASCADE);
+             CREATE INDEX {by_customer} ON {order} ({customer}, {total} DESC);
+             CREATE TABLE {audit} ({what} text NOT NULL);
+             CREATE TABLE {pair} ({a} integer NOT NULL, {b} integer NOT NULL, PRIMARY KEY ({a}, {b}));
+             INSERT INTO {customer} ({email}, {full}, {score}) VALUES ('a@x', 'Ann', 3);
+             INSERT INTO {customer} ({email}, {type}) VALUES ('b@x', 'pro');
+             INSERT INTO {order} ({order_no}, {customer}, {total}) VALUES (10, 1, 19.99), (11, 2, 5.00);",
+            customer = q("customer"),
+            id = q("id"),
+            email = q("email"),
+            full = q("full name"),
+            type = q("type"),
+            score = q("score"),
+            active = q("active"),
+            active_ty = active,
+            joined = q("joined"),
+            positive = q("customer_score_positive"),
+            order = q("order"),
+            order_no = q("order_no"),
+            total = q("total"),
+            note = q("note"),
+            code = q("code"),
+            fk = q("order_customer_fk"),
+            by_customer = q("order_by_customer"),
+            audit = q("audit_log"),
+            what = q("what"),
+            pair = q("pair"),
+            a = q("a"),
+            b = q("b"),
+        ));
+        let rows = |db: &TestDb| {
+            db.rows(&format!(
+                "SELECT {}, {}, {}, {}, {} FROM {} ORDER BY {}",
+                db.text(&q("email")),
+                db.text(&q("full name")),
+                db.text(&q("type")),
+                db.text(&q("score")),
+                db.text(&format!(
+                    "(SELECT COUNT(*) FROM {} o WHERE o.{} = c.{})",
+                    q("order"),
+                    q("customer"),
+                    q("id")
+                )),
+                format_args!("{} c", q("customer")),
+                q("email"),
+            ))
+        };
+        let before = rows(&db);
+        assert_eq!(before.len(), 2);
+
+        let p = TestProject::new(&format!("inspect-plain-{backend}"));
+        p.build();
+        // Without an app for them, the tables are refused.
+        let out = p.migrate_on(Some(&db.url), &["inspectdb"], "");
+        assert!(
+            text(&out)
+                .1
+                .contains("start with no app of the database's history: name their app with --app"),
+            "{}",
+            text(&out).1
+        );
+        let out = p.migrate_on(
+            Some(&db.url),
+            &[
+                "inspectdb",
+                "--app",
+                "legacy",
+                "--out",
+                "src/models",
+                "--force",
+            ],
+            "",
+        );
+        let (_, notes) = text(&out);
+        assert!(out.status.success(), "{backend}: {notes}");
+        insta::assert_snapshot!(format!("plain_notes_{backend}"), notes);
+        insta::assert_snapshot!(
+            format!("plain_legacy_{backend}"),
+            p.read("src/models/legacy.rs")
+        );
+        formatted(&p);
+        p.build();
+
+        run(&p, &db, &["makemigrations", "--noinput"]);
+        p.build();
+        let said = run(&p, &db, &["migrate", "--fake-initial"]);
+        assert!(
+            said.contains("legacy.0001_initial... FAKED"),
+            "{backend}: {said}"
+        );
+        // The differences the notes announced, and no other; one goes when the index is
+        // made as a note says.
+        let announced: Vec<&str> = notes
+            .lines()
+            .filter_map(|l| l.strip_prefix("warning: not reproduced: "))
+            .collect();
+        assert!(
+            announced.iter().any(|d| d.contains("code is char(8)")),
+            "{backend}: {notes}"
+        );
+        assert_eq!(check_schema(&p, &db), announced, "{backend}");
+        let create = notes
+            .lines()
+            .find_map(|l| {
+                l.split_once("create it with: ")
+                    .map(|(_, sql)| sql.to_owned())
+            })
+            .expect("a note says how to make the index");
+        db.execute(&create);
+        let announced: Vec<&str> = announced
+            .into_iter()
+            .filter(|d| !d.starts_with("index order_customer_"))
+            .collect();
+        assert_eq!(check_schema(&p, &db), announced, "{backend}");
+
+        // Forward, like any other project, with the rows as they were.
+        let legacy = p.read("src/models/legacy.rs");
+        p.write(
+            "src/models/legacy.rs",
+            &legacy.replacen(
+                "pub struct Customer {\n",
+                "pub struct Customer {\n    pub phone: Option<String>,\n",
+                1,
+            ),
+        );
+        p.build();
+        run(&p, &db, &["makemigrations", "--noinput"]);
+        p.build();
+        let said = run(&p, &db, &["migrate"]);
+        assert!(
+            said.contains("Applying legacy.0002_customer_phone... OK"),
+            "{backend}: {said}"
+        );
+        assert_eq!(rows(&db), before, "{backend}");
+        assert_eq!(check_schema(&p, &db), announced, "{backend}");
+    }
+}
+
+/// The differences `migrate --check-schema` reports, without the operations.
+fn check_schema(p: &TestProject, db: &TestDb) -> Vec<String> {
+    let out = p.migrate_on(Some(&db.url), &["migrate", "--check-schema"], "");
+    let (said, _) = text(&out);
+    let found: Vec<String> = said
+        .lines()
+        .filter_map(|l| l.strip_prefix("  - "))
+        .map(|l| l.rsplit_once(" (").map_or(l, |(d, _)| d).to_owned())
+        .collect();
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(!found.is_empty())),
+        "{said}"
+    );
+    found
+}
