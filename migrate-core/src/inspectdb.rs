@@ -29,7 +29,9 @@ use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
 use crate::executor::catalog::balanced;
-use crate::executor::{Catalog, CatalogColumn, CatalogIndex, CatalogTable, LiveSchema};
+use crate::executor::{
+    Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogTable, LiveSchema,
+};
 use crate::fields::{ColumnType, FieldType, OnDelete, Value};
 use crate::names;
 use crate::schema::{literal, type_name, Backend};
@@ -377,6 +379,9 @@ impl Reader<'_> {
                     };
                     let mut f = Field::new(field_name.clone(), ty);
                     f.deferrable = fk.deferred;
+                    if let Some(note) = self.foreign_key_name(fk, &column.name) {
+                        notes.push(note);
+                    }
                     if on_delete.sql() != fk.on_delete {
                         notes.push(format!(
                             "column {}: on delete {} is declared as {:?}",
@@ -545,6 +550,43 @@ impl Reader<'_> {
             enums,
             notes,
         }
+    }
+
+    /// When a foreign key has a name the tool would not give it: how to rename it. A
+    /// migration that changes or removes the field drops the key by the tool's name
+    /// (SQLite rebuilds the table instead, so names do not matter there).
+    fn foreign_key_name(&self, fk: &CatalogForeignKey, column: &str) -> Option<String> {
+        let backend = self.backend();
+        let name = fk.name.as_deref()?;
+        let implied = self.generated(column, "fk");
+        if backend == Backend::Sqlite || name == implied {
+            return None;
+        }
+        let q = |s: &str| crate::schema::quote(backend, s);
+        let list = |v: &[String]| v.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ");
+        let sql = match backend {
+            Backend::Postgres => format!(
+                "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                q(self.table),
+                q(name),
+                q(&implied)
+            ),
+            // MySQL cannot rename a foreign key: it is dropped and made again at once.
+            _ => format!(
+                "ALTER TABLE {} DROP FOREIGN KEY {}, ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}",
+                q(self.table),
+                q(name),
+                q(&implied),
+                list(&fk.columns),
+                q(&fk.ref_table),
+                list(&fk.ref_columns),
+                fk.on_delete
+            ),
+        };
+        Some(format!(
+            "foreign key {name} on column {column} has a name the tool would not give it, and a \
+             migration that changes or removes the field drops {implied}; rename it first with: {sql}"
+        ))
     }
 
     /// The column type of a column that is not a relation.

@@ -337,19 +337,55 @@ fn a_database_made_without_the_tool_is_adopted_the_same_way() {
             "{backend}: {notes}"
         );
         assert_eq!(check_schema(&p, &db), announced, "{backend}");
-        let create = notes
-            .lines()
-            .find_map(|l| {
-                l.split_once("create it with: ")
-                    .map(|(_, sql)| sql.to_owned())
-            })
-            .expect("a note says how to make the index");
-        db.execute(&create);
+        let said_sql = |after: &str| {
+            notes
+                .lines()
+                .find_map(|l| l.split_once(after).map(|(_, sql)| sql.to_owned()))
+        };
+        db.execute(&said_sql("create it with: ").expect("a note says how to make the index"));
         let announced: Vec<&str> = announced
             .into_iter()
             .filter(|d| !d.starts_with("index order_customer_"))
             .collect();
         assert_eq!(check_schema(&p, &db), announced, "{backend}");
+
+        // A key named by another tool is renamed as a note says (SQLite needs no name), so
+        // that a migration that changes it finds it.
+        match backend {
+            Backend::Sqlite => assert_eq!(said_sql("rename it first with: "), None),
+            _ => db.execute(&said_sql("rename it first with: ").expect("a note says how")),
+        }
+        let legacy = p.read("src/models/legacy.rs");
+        p.write(
+            "src/models/legacy.rs",
+            &legacy.replacen(
+                "#[field(on_delete = Cascade, db_column = \"customer\")]",
+                "#[field(on_delete = Protect, db_column = \"customer\")]",
+                1,
+            ),
+        );
+        p.build();
+        run(&p, &db, &["makemigrations", "--noinput"]);
+        p.build();
+        let said = run(&p, &db, &["migrate"]);
+        assert!(
+            said.contains("Applying legacy.0002_alter_order_customer... OK"),
+            "{backend}: {said}"
+        );
+        let refused = db.try_execute(&format!(
+            "DELETE FROM {} WHERE {} = 1",
+            q("customer"),
+            q("id")
+        ));
+        assert!(
+            refused.is_err(),
+            "{backend}: a customer with orders is protected"
+        );
+        // SQLite made the changed table again, as the models say it: nothing differs now.
+        let announced = match backend {
+            Backend::Sqlite => Vec::new(),
+            _ => announced,
+        };
 
         // Forward, like any other project, with the rows as they were.
         let legacy = p.read("src/models/legacy.rs");
@@ -366,7 +402,7 @@ fn a_database_made_without_the_tool_is_adopted_the_same_way() {
         p.build();
         let said = run(&p, &db, &["migrate"]);
         assert!(
-            said.contains("Applying legacy.0002_customer_phone... OK"),
+            said.contains("Applying legacy.0003_customer_phone... OK"),
             "{backend}: {said}"
         );
         assert_eq!(rows(&db), before, "{backend}");
