@@ -131,6 +131,18 @@ fn the_shops_database_is_read_back_as_the_shops_models_and_adopted() {
         p.build();
         let said = run(&p, &db, &["inspectdb", "--out", "src/models", "--force"]);
         assert!(said.contains("Wrote src/models/catalog.rs"), "{said}");
+        // The same for programs: the files' names and sources, and no note.
+        let said = run(&p, &db, &["inspectdb", "--format", "json"]);
+        assert!(
+            said.starts_with(r#"{"version":1,"files":[{"name":"catalog.rs","source":"//! App `catalog`"#),
+            "{said}"
+        );
+        assert!(said.ends_with("\"written\":[],\"notes\":[]}\n"), "{said}");
+        // Without --force, files already there are kept.
+        let out = p.migrate_on(Some(&db.url), &["inspectdb", "--out", "src/models"], "");
+        assert!(text(&out)
+            .1
+            .contains("exist(s) already; move them away or pass --force"));
         for app in ["catalog", "customers", "tenants"] {
             let file = p.read(&format!("src/models/{app}.rs"));
             insta::assert_snapshot!(format!("shop_{app}_{backend}"), file);
@@ -232,7 +244,7 @@ fn a_database_made_without_the_tool_is_adopted_the_same_way() {
         db.execute(&format!(
             "CREATE TABLE {customer} ({id} {serial}, {email} varchar(120) NOT NULL UNIQUE, \
              {full} varchar(80) NOT NULL DEFAULT 'it''s me', {type} varchar(10) NOT NULL DEFAULT 'basic', \
-             {score} integer NOT NULL DEFAULT 0, {active} {active_ty}, {joined} {now}, \
+             {score} integer NOT NULL DEFAULT 0, {active} {active_ty}, {joined} {now}, {odd} integer NULL, \
              CONSTRAINT {positive} CHECK ({score} >= 0));
              CREATE TABLE {order} ({order_no} bigint NOT NULL PRIMARY KEY, \
              {customer} integer NOT NULL, {total} decimal(10, 2) NOT NULL, {note} text NULL, {code} char(8) NULL, \
@@ -249,6 +261,7 @@ fn a_database_made_without_the_tool_is_adopted_the_same_way() {
             full = q("full name"),
             type = q("type"),
             score = q("score"),
+            odd = q("it's \"odd\" \\ `name`"),
             active = q("active"),
             active_ty = active,
             joined = q("joined"),
@@ -288,15 +301,26 @@ fn a_database_made_without_the_tool_is_adopted_the_same_way() {
 
         let p = TestProject::new(&format!("inspect-plain-{backend}"));
         p.build();
-        // Without an app for them, the tables are refused.
-        let out = p.migrate_on(Some(&db.url), &["inspectdb"], "");
-        assert!(
-            text(&out)
-                .1
-                .contains("start with no app of the database's history: name their app with --app"),
-            "{}",
-            text(&out).1
-        );
+        // Refused, with the reason: tables without an app for them, a table the database
+        // does not have, an app no model can be in.
+        for (args, error) in [
+            (
+                &["inspectdb"][..],
+                "start with no app of the database's history: name their app with --app",
+            ),
+            (
+                &["inspectdb", "--app", "legacy", "nosuch"],
+                "error: inspectdb: the database has no table nosuch",
+            ),
+            (
+                &["inspectdb", "--app", "Legacy"],
+                "an app name is lowercase letters, digits and `_`",
+            ),
+        ] {
+            let out = p.migrate_on(Some(&db.url), args, "");
+            assert_eq!(out.status.code(), Some(1), "{args:?}");
+            assert!(text(&out).1.contains(error), "{args:?}: {}", text(&out).1);
+        }
         let out = p.migrate_on(
             Some(&db.url),
             &[
