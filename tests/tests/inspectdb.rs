@@ -134,7 +134,9 @@ fn the_shops_database_is_read_back_as_the_shops_models_and_adopted() {
         // The same for programs: the files' names and sources, and no note.
         let said = run(&p, &db, &["inspectdb", "--format", "json"]);
         assert!(
-            said.starts_with(r#"{"version":1,"files":[{"name":"catalog.rs","source":"//! App `catalog`"#),
+            said.starts_with(
+                r#"{"version":1,"files":[{"name":"catalog.rs","source":"//! App `catalog`"#
+            ),
             "{said}"
         );
         assert!(said.ends_with("\"written\":[],\"notes\":[]}\n"), "{said}");

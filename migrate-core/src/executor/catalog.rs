@@ -935,3 +935,62 @@ mod sqlite_sql {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::ColumnType;
+    use crate::schema::type_name;
+
+    #[test]
+    fn catalog_spellings_match_the_tools() {
+        // What each catalog reports for a column the tool made, and what the tool asked for.
+        for (backend, reported, ty) in [
+            (
+                Backend::Postgres,
+                "timestamp without time zone",
+                ColumnType::Timestamp,
+            ),
+            (
+                Backend::Postgres,
+                "time without time zone",
+                ColumnType::Time,
+            ),
+            (
+                Backend::Postgres,
+                "timestamp with time zone",
+                ColumnType::TimestampTz,
+            ),
+            (
+                Backend::Postgres,
+                "character varying(20)",
+                ColumnType::Varchar(20),
+            ),
+            (Backend::Postgres, "inet", ColumnType::IpAddr),
+            (Backend::Mysql, "int(11)", ColumnType::Integer),
+            (Backend::Mysql, "tinyint(1)", ColumnType::Boolean),
+            (Backend::Mysql, "json", ColumnType::Json),
+            (
+                Backend::Sqlite,
+                "decimal(12, 2)",
+                ColumnType::Decimal {
+                    max_digits: 12,
+                    decimal_places: 2,
+                },
+            ),
+        ] {
+            assert_eq!(
+                normalize(backend, reported),
+                normalize(backend, &type_name(backend, ty)),
+                "{backend:?} {reported}"
+            );
+        }
+    }
+
+    #[test]
+    fn parentheses_balance_outside_quotes() {
+        assert!(balanced("(a) + ')'"));
+        assert!(!balanced("a) + (b"));
+        assert!(balanced(r#""a(" > 0"#));
+    }
+}
