@@ -1494,6 +1494,13 @@ mod tests {
         for backend in [Backend::Sqlite, Backend::Postgres, Backend::Mysql] {
             for ty in all {
                 let spelled = catalog_type(backend, ty);
+                if backend == Backend::Sqlite && ty == Duration {
+                    // SQLite's `bigint` is more often an integer than a duration: an `i64`,
+                    // said in a note.
+                    assert_eq!(column_type(backend, &spelled), None);
+                    assert_eq!(nearest_type(backend, &spelled).0, BigInt);
+                    continue;
+                }
                 let back = column_type(backend, &spelled).unwrap();
                 // Read back as a type the backend spells the same.
                 assert_eq!(catalog_type(backend, back), spelled, "{backend:?} {ty:?}");
