@@ -365,20 +365,7 @@ async fn mysql(conn: &mut DbConnection, table: &str) -> Result<CatalogTable> {
         t("k.REFERENCED_COLUMN_NAME"),
         t("r.DELETE_RULE"),
     )).await? {
-        match info.foreign_keys.last_mut() {
-            Some(fk) if fk.name.as_deref() == Some(f[0].as_str()) => {
-                fk.columns.push(f[1].clone());
-                fk.ref_columns.push(f[3].clone());
-            }
-            _ => info.foreign_keys.push(CatalogForeignKey {
-                name: Some(f[0].clone()),
-                columns: vec![f[1].clone()],
-                ref_table: f[2].clone(),
-                ref_columns: vec![f[3].clone()],
-                on_delete: f[4].clone(),
-                deferred: false,
-            }),
-        }
+        add_key_column(&mut info.foreign_keys, &f);
     }
     for i in texts(
         conn,
@@ -466,21 +453,8 @@ async fn sqlite(conn: &mut DbConnection, table: &str) -> Result<Option<CatalogTa
     for f in texts(conn, &format!(
         "SELECT CAST(id AS TEXT), \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list({lit}) ORDER BY id, seq"
     )).await? {
-        match info.foreign_keys.last_mut() {
-            Some(fk) if fk.name.as_deref() == Some(f[0].as_str()) => {
-                fk.columns.push(f[1].clone());
-                fk.ref_columns.push(f[3].clone());
-            }
-            _ => info.foreign_keys.push(CatalogForeignKey {
-                // The key's number, until every column is read.
-                name: Some(f[0].clone()),
-                columns: vec![f[1].clone()],
-                ref_table: f[2].clone(),
-                ref_columns: vec![f[3].clone()],
-                on_delete: f[4].clone(),
-                deferred: false,
-            }),
-        }
+        // Named by its number until every column is read.
+        add_key_column(&mut info.foreign_keys, &f);
     }
     for fk in &mut info.foreign_keys {
         fk.name = None;
@@ -557,6 +531,25 @@ pub(crate) fn balanced(expr: &str) -> bool {
         }
     }
     depth == 0 && quote.is_none()
+}
+
+/// One row of a foreign key listing, `[key, column, table, referenced column, delete
+/// rule]` in key order: a new key, or the next column of the last one.
+fn add_key_column(keys: &mut Vec<CatalogForeignKey>, row: &[String]) {
+    match keys.last_mut() {
+        Some(fk) if fk.name.as_deref() == Some(row[0].as_str()) => {
+            fk.columns.push(row[1].clone());
+            fk.ref_columns.push(row[3].clone());
+        }
+        _ => keys.push(CatalogForeignKey {
+            name: Some(row[0].clone()),
+            columns: vec![row[1].clone()],
+            ref_table: row[2].clone(),
+            ref_columns: vec![row[3].clone()],
+            on_delete: row[4].clone(),
+            deferred: false,
+        }),
+    }
 }
 
 impl CatalogIndex {
