@@ -18,6 +18,7 @@ mod database;
 mod files;
 mod inspectdb;
 mod json;
+mod lint;
 mod makemigrations;
 mod migrate;
 mod progress;
@@ -143,6 +144,9 @@ enum Command {
     /// file per app with `--out`), to adopt it: then `makemigrations` and
     /// `migrate --fake-initial`.
     Inspectdb(inspectdb::Args),
+    /// Say what pending (or named) migrations will do to a database with rows: data
+    /// lost, locks, rewrites, what can fail; exit 1 on findings at `--fail-on` or above.
+    Lint(lint::Args),
     /// Print the tables, columns, keys, indexes and constraints the models declare.
     Schema {
         /// Only these apps (all when none is given).
@@ -305,6 +309,7 @@ fn run_on(
         Command::Sqlmigrate(args) => migrate::sqlmigrate(project, args, ui, out),
         Command::Squashmigrations(args) => migrate::squashmigrations(project, args, ui, input, out),
         Command::Inspectdb(args) => inspectdb::run(args, ui, out),
+        Command::Lint(args) => lint::run(project, args, ui, out),
         Command::Schema { apps } => schema(&apps, out).map(|()| ExitCode::SUCCESS),
         Command::Completions { shell } => {
             // For the name the binary was run as: a project's may not be `migrate`.

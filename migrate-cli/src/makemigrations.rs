@@ -120,8 +120,18 @@ pub fn run(
     if let Some(name) = &args.name {
         rename(&mut changes, name);
     }
+    // What the new migrations will do to a database with rows, on the configured backend.
+    let backend = migrate_core::executor::backend_of(&args.connect.url())?;
+    let findings = crate::lint::of_run(
+        &changes.migrations,
+        &from,
+        migrate_core::lint::Target {
+            backend,
+            server: None,
+        },
+    )?;
     if ui.json {
-        return write_json(&project.dir, &changes, &args, &warnings, out);
+        return write_json(&project.dir, &changes, &args, &warnings, &findings, out);
     }
 
     if changes.is_empty() {
@@ -152,6 +162,14 @@ pub fn run(
             for op in &m.operations {
                 writeln!(out, "    - {}", op.describe())?;
             }
+            crate::lint::write_under(out, &findings, &m.key())?;
+        }
+        if !findings.is_empty() {
+            writeln!(
+                out,
+                "On {} with rows in the tables, the lines marked ! deserve a look (`migrate lint` lists them; `.allow(code, reason)` in a file acknowledges one).",
+                backend.name()
+            )?;
         }
     }
     if args.dry_run {
@@ -220,6 +238,7 @@ fn write_json(
     changes: &Changes,
     args: &Args,
     warnings: &[String],
+    findings: &[migrate_core::lint::Finding],
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let write = !(args.check || args.dry_run || changes.is_empty());
@@ -247,6 +266,7 @@ fn write_json(
             "migrations": migrations,
             "written": write,
             "warnings": warnings,
+            "findings": findings.iter().map(crate::lint::finding_json).collect::<Vec<_>>(),
         }),
     )?;
     Ok(if args.check && !changes.is_empty() {

@@ -80,18 +80,31 @@ pub struct SqlArgs {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Dialect {
+pub(crate) enum Dialect {
     Sqlite,
     Postgres,
     Mysql,
 }
 
-fn load(project: Project) -> anyhow::Result<Loader> {
+impl Dialect {
+    pub(crate) fn backend(self) -> Backend {
+        match self {
+            Dialect::Sqlite => Backend::Sqlite,
+            Dialect::Postgres => Backend::Postgres,
+            Dialect::Mysql => Backend::Mysql,
+        }
+    }
+}
+
+pub(crate) fn load(project: Project) -> anyhow::Result<Loader> {
     load_against(project, &BTreeSet::new())
 }
 
 /// The graph as a database with this history sees it (squashed or replaced migrations).
-fn load_against(project: Project, recorded: &BTreeSet<MigrationKey>) -> anyhow::Result<Loader> {
+pub(crate) fn load_against(
+    project: Project,
+    recorded: &BTreeSet<MigrationKey>,
+) -> anyhow::Result<Loader> {
     let loader =
         Loader::with_applied(project.migrations, recorded).context("the migrations do not load")?;
     drift::leaves(&loader)?;
@@ -209,6 +222,23 @@ pub fn migrate(
         let verification = checksum::verify(&loader, &history);
         let pending = steps.iter().any(|s| s.direction == Direction::Forwards);
         let ok = !pending && partial.is_empty() && verification.is_clean();
+        // What the planned migrations will do, when the plan only goes forwards.
+        let findings = match steps.iter().all(|s| s.direction == Direction::Forwards) {
+            true if args.plan => {
+                let server = rt.block_on(executor.server())?;
+                crate::lint::of_run(
+                    steps
+                        .iter()
+                        .map(|s| loader.get(&s.key).expect("planned from the graph")),
+                    &loader.state_of(&applied)?,
+                    migrate_core::lint::Target {
+                        backend,
+                        server: Some(&server),
+                    },
+                )?
+            }
+            _ => Vec::new(),
+        };
         let failed = if args.check && !ok {
             ExitCode::from(EXIT_ERROR)
         } else {
@@ -235,6 +265,14 @@ pub fn migrate(
                     let mut v = json::key(&s.key);
                     v["direction"] = json::direction(s.direction).into();
                     v["operations"] = ops.into();
+                    if args.plan {
+                        v["findings"] = findings
+                            .iter()
+                            .filter(|f| f.migration == s.key)
+                            .map(crate::lint::finding_json)
+                            .collect::<Vec<_>>()
+                            .into();
+                    }
                     v
                 })
                 .collect();
@@ -317,6 +355,7 @@ pub fn migrate(
                 };
                 writeln!(out, "    {prefix}{}{irreversible}", op.describe())?;
             }
+            crate::lint::write_under(out, &findings, &s.key)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -635,9 +674,7 @@ pub fn sqlmigrate(
     let loader = load(project)?;
     let key = planner::find(loader.graph(), &args.app, &args.migration)?;
     let backend = match args.dialect {
-        Some(Dialect::Sqlite) => Backend::Sqlite,
-        Some(Dialect::Postgres) => Backend::Postgres,
-        Some(Dialect::Mysql) => Backend::Mysql,
+        Some(d) => d.backend(),
         None => backend_of(&args.connect.url())?,
     };
     // The state before it: everything it depends on applied (forwards), or everything up

@@ -19,6 +19,7 @@ pub mod executor;
 pub mod fields;
 pub mod graph;
 pub mod inspectdb;
+pub mod lint;
 pub mod loader;
 pub mod merge;
 pub mod migration;

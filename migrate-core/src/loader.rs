@@ -152,6 +152,15 @@ impl Loader {
 /// Replays one migration's operations onto `state`.
 pub fn apply(migration: &Migration, state: &mut ProjectState) -> Result<()> {
     for op in &migration.operations {
+        if let (true, crate::operations::Operation::AddIndex(a)) = (migration.atomic, op) {
+            if a.concurrently {
+                return Err(Error::InvalidOperation {
+                    migration: migration.key().to_string(),
+                    operation: op.describe(),
+                    problem: "an index built concurrently cannot be built in a transaction: mark the migration .non_atomic()".into(),
+                });
+            }
+        }
         op.state_forwards(&migration.app, state)
             .map_err(|problem| Error::InvalidOperation {
                 migration: migration.key().to_string(),

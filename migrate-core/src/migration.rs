@@ -59,6 +59,9 @@ pub struct Migration {
     pub initial: bool,
     /// For a squashed migration, the migrations it stands for.
     pub replaces: Vec<MigrationKey>,
+    /// `lint` findings acknowledged by code, with the reason (`.allow(code, reason)`).
+    /// They change nothing that runs, so the checksum leaves them out.
+    pub allowed: Vec<(Name, Name)>,
 }
 
 impl Migration {
@@ -73,12 +76,20 @@ impl Migration {
             atomic: true,
             initial: false,
             replaces: Vec::new(),
+            allowed: Vec::new(),
         }
     }
 
     /// Its `(app, name)`.
     pub fn key(&self) -> MigrationKey {
         MigrationKey::new(self.app.clone(), self.name.clone())
+    }
+
+    /// Acknowledges the `lint` findings of rule `code` in this migration, for `reason`: they
+    /// are still listed, with the reason, and no longer fail the check.
+    pub fn allow(mut self, code: impl Into<Name>, reason: impl Into<Name>) -> Self {
+        self.allowed.push((code.into(), reason.into()));
+        self
     }
 
     /// Marks it as the app's initial migration.

@@ -127,6 +127,14 @@ fn squash_part(
     m.atomic = selected.iter().all(|m| m.atomic);
     m.operations = ops;
     m.replaces = selected.iter().map(|m| m.key()).collect();
+    // What the replaced migrations acknowledged, the squash acknowledges.
+    for s in selected {
+        for allowed in &s.allowed {
+            if !m.allowed.contains(allowed) {
+                m.allowed.push(allowed.clone());
+            }
+        }
+    }
     let mut deps: BTreeSet<MigrationKey> = BTreeSet::new();
     for s in selected {
         deps.extend(

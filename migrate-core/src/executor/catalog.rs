@@ -217,6 +217,83 @@ pub(super) async fn read(conn: &mut DbConnection, backend: Backend) -> Result<Ca
     Ok(catalog)
 }
 
+/// The server's version and the size of each table (the tool's own left out), for `lint`.
+pub(super) async fn server(
+    conn: &mut DbConnection,
+    backend: Backend,
+) -> Result<crate::lint::Server> {
+    use crate::lint::{Server, TableSize};
+    let version = match backend {
+        Backend::Postgres => "SELECT current_setting('server_version')",
+        Backend::Mysql => "SELECT VERSION()",
+        Backend::Sqlite => "SELECT sqlite_version()",
+    };
+    let version = texts(conn, version)
+        .await?
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next());
+    let number = |s: &str| {
+        s.parse::<f64>()
+            .ok()
+            .filter(|n| *n >= 0.0)
+            .map(|n| n as u64)
+    };
+    let mut server = Server {
+        version,
+        tables: BTreeMap::new(),
+    };
+    let own = |t: &str| t == crate::recorder::TABLE || t == crate::recorder::PROGRESS_TABLE;
+    match backend {
+        // Estimates from the statistics: `reltuples` is -1 before the first ANALYZE.
+        Backend::Postgres => {
+            for r in texts(conn,
+                "SELECT c.relname::text, c.reltuples::text, pg_total_relation_size(c.oid)::text FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')",
+            ).await? {
+                if !own(&r[0]) {
+                    server.tables.insert(r[0].clone(), TableSize { rows: number(&r[1]), bytes: number(&r[2]) });
+                }
+            }
+        }
+        Backend::Mysql => {
+            for r in texts(conn, &format!(
+                "SELECT {}, CAST(TABLE_ROWS AS CHAR), CAST(DATA_LENGTH + INDEX_LENGTH AS CHAR) FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'",
+                text(backend, "TABLE_NAME")
+            )).await? {
+                if !own(&r[0]) {
+                    server.tables.insert(r[0].clone(), TableSize { rows: number(&r[1]), bytes: number(&r[2]) });
+                }
+            }
+        }
+        // SQLite keeps no estimate: the highest rowid is one (rows deleted since leave it
+        // high), found through the key's b-tree at once where a count reads every row.
+        Backend::Sqlite => {
+            let tables = texts(conn,
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            ).await?;
+            for r in tables {
+                if own(&r[0]) {
+                    continue;
+                }
+                let table = crate::schema::quote(backend, &r[0]);
+                let highest = format!("SELECT CAST(COALESCE(MAX(_rowid_), 0) AS TEXT) FROM {table}");
+                let rows = match texts(conn, &highest).await {
+                    Ok(found) => found.first().and_then(|c| number(&c[0])),
+                    // A table WITHOUT ROWID has none: counted.
+                    Err(_) => {
+                        let count = format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table}");
+                        texts(conn, &count).await?.first().and_then(|c| number(&c[0]))
+                    }
+                };
+                server.tables.insert(r[0].clone(), TableSize { rows, bytes: None });
+            }
+        }
+    }
+    Ok(server)
+}
+
 /// The table's name as a string literal: names here may hold any character.
 fn lit(backend: Backend, table: &str) -> String {
     literal(backend, &Value::Str(table.to_owned().into()))

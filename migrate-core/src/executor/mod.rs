@@ -539,6 +539,11 @@ impl Executor {
         Ok(LiveSchema::of_catalog(&self.catalog().await?))
     }
 
+    /// The server's version and the size of each table, which `lint` judges by.
+    pub async fn server(&mut self) -> Result<crate::lint::Server> {
+        catalog::server(&mut self.session.conn, self.session.backend).await
+    }
+
     /// Everything the database's catalog says of its tables (see [`Catalog`]), what
     /// `inspectdb` reads.
     pub async fn catalog(&mut self) -> Result<Catalog> {

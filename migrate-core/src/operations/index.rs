@@ -10,6 +10,10 @@ pub struct AddIndex {
     pub model: Name,
     /// The index.
     pub index: Index,
+    /// Built while writes go on: `CREATE INDEX CONCURRENTLY` on PostgreSQL (which refuses
+    /// it inside a transaction, so the migration must be `non_atomic`), `ALGORITHM=INPLACE
+    /// LOCK=NONE` on MySQL (refused rather than blocking); SQLite has no such build.
+    pub concurrently: bool,
 }
 
 impl AddIndex {
@@ -18,7 +22,14 @@ impl AddIndex {
         AddIndex {
             model: model.into(),
             index,
+            concurrently: false,
         }
+    }
+
+    /// Builds it while writes go on (see [`concurrently`](Self::concurrently)).
+    pub fn concurrently(mut self) -> Self {
+        self.concurrently = true;
+        self
     }
 }
 

@@ -39,6 +39,17 @@ pub fn forwards(
     match op {
         Operation::RunSql(r) => Ok(vec![r.for_backend(backend).0.to_owned()]),
         Operation::RunRust(_) => Ok(Vec::new()),
+        Operation::AddIndex(a) if a.concurrently => Ok(concurrently(
+            backend,
+            render(
+                backend,
+                app,
+                op,
+                before,
+                after,
+                &hints(app, op, before, after),
+            )?,
+        )),
         _ => render(
             backend,
             app,
@@ -48,6 +59,31 @@ pub fn forwards(
             &hints(app, op, before, after),
         ),
     }
+}
+
+/// An index's statements made to let writes go on while it is built or dropped.
+fn concurrently(backend: Backend, statements: Vec<String>) -> Vec<String> {
+    statements
+        .into_iter()
+        .map(|s| match backend {
+            Backend::Postgres => {
+                for (plain, online) in [
+                    ("CREATE INDEX ", "CREATE INDEX CONCURRENTLY "),
+                    ("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX CONCURRENTLY "),
+                    ("DROP INDEX ", "DROP INDEX CONCURRENTLY "),
+                ] {
+                    if let Some(rest) = s.strip_prefix(plain) {
+                        return format!("{online}{rest}");
+                    }
+                }
+                s
+            }
+            Backend::Mysql if s.starts_with("CREATE ") || s.starts_with("DROP INDEX ") => {
+                format!("{s} ALGORITHM=INPLACE LOCK=NONE")
+            }
+            _ => s,
+        })
+        .collect()
 }
 
 /// The SQL that undoes `op`, taking the database from `after` back to `before`.
@@ -65,6 +101,13 @@ pub fn backwards(
         },
         Operation::RunRust(r) if r.reverse.is_none() => Err(irreversible(app, op)),
         Operation::RunRust(_) => Ok(Vec::new()),
+        Operation::AddIndex(a) if a.concurrently => {
+            let hints = hints(app, op, before, after).reversed();
+            Ok(concurrently(
+                backend,
+                render(backend, app, op, after, before, &hints)?,
+            ))
+        }
         _ => {
             let hints = hints(app, op, before, after).reversed();
             render(backend, app, op, after, before, &hints)
