@@ -133,7 +133,8 @@ pub fn run(project: Project, args: Args, ui: Ui, out: &mut dyn Write) -> anyhow:
         .filter(|f| f.level >= fail_on && f.allowed.is_none())
         .count();
     if ui.json {
-        let mut doc = json!({
+        let doc = json!({
+            "database": database,
             "dialect": backend.name(),
             "server": server.as_ref().and_then(|s| s.version.clone()),
             "migrations": linted.iter().map(json::key).collect::<Vec<_>>(),
@@ -142,9 +143,6 @@ pub fn run(project: Project, args: Args, ui: Ui, out: &mut dyn Write) -> anyhow:
             "fail_on": fail_on.name(),
             "ok": failing == 0,
         });
-        if let Some(db) = &database {
-            doc["database"] = db.clone().into();
-        }
         json::write(out, doc)?;
     } else {
         write_text(out, &findings, &linted, backend, server.as_ref(), ui)?;

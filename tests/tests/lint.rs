@@ -346,3 +346,109 @@ fn the_size_of_a_table_is_said_and_an_empty_one_is_no_concern() {
     assert_eq!(found[0].code, "table-rewrite");
     assert_eq!(lint_on(Backend::Postgres, None, add), []);
 }
+
+mod end_to_end {
+    use migrate_core::schema::{quote, Backend};
+    use migrate_tests::db::TestDb;
+    use migrate_tests::{text, TestProject};
+
+    const ITEM: &str = r#"
+#[derive(Model)]
+#[model(app = "shop")]
+pub struct Item {
+    #[field(max_length = 40)]
+    pub name: String,
+}
+"#;
+
+    const INDEXED: &str = r#"
+#[derive(Model)]
+#[model(app = "shop", indexes(index(name = "item_name_idx", fields = ["name"])))]
+pub struct Item {
+    #[field(max_length = 40)]
+    pub name: String,
+}
+"#;
+
+    /// As a user runs it: `makemigrations` marks what deserves a look, `lint` lists it and
+    /// fails on it when asked, `lint --fix` rewrites an index migration to build it while
+    /// writes go on, and the rewritten migration runs, with the rows in the table.
+    #[test]
+    fn an_index_on_a_table_with_rows_is_fixed_and_runs() {
+        for db in TestDb::all("lint_fix") {
+            let backend = db.backend;
+            let q = |s: &str| quote(backend, s);
+            let p = TestProject::new(&format!("lint-fix-{backend}"));
+            let run = |args: &[&str]| {
+                let out = p.migrate_on(Some(&db.url), args, "");
+                let (stdout, stderr) = text(&out);
+                (out.status.code(), stdout, stderr)
+            };
+            p.models(ITEM);
+            assert_eq!(run(&["makemigrations", "--noinput"]).0, Some(0));
+            p.build();
+            assert_eq!(run(&["migrate", "-q"]).0, Some(0));
+            db.execute(&format!(
+                "INSERT INTO {} ({}) VALUES ('kettle'), ('teapot'), ('it''s')",
+                q("shop_item"),
+                q("name")
+            ));
+
+            p.models(INDEXED);
+            let (_, said, _) = run(&["makemigrations", "--noinput"]);
+            let flagged = match backend {
+                Backend::Mysql => None,
+                _ => Some("    ! warning blocking-index: Create index item_name_idx"),
+            };
+            if let Some(flagged) = flagged {
+                assert!(said.contains(flagged), "{backend}: {said}");
+            }
+            p.build();
+            let (code, said, _) = run(&["lint", "--fail-on", "warning"]);
+            match backend {
+                Backend::Mysql => {
+                    assert_eq!(code, Some(0), "{said}");
+                    assert!(said.contains("info    online-index"), "{said}");
+                }
+                _ => assert_eq!(code, Some(1), "{backend}: {said}"),
+            }
+
+            let (code, said, stderr) = run(&["lint", "--fix"]);
+            assert_eq!(code, Some(0), "{backend}: {said}{stderr}");
+            let file = p.read("migrations/shop/m0002_item_item_name_idx.rs");
+            if backend == Backend::Mysql {
+                assert!(
+                    !file.contains("concurrently"),
+                    "nothing blocks on MySQL: {file}"
+                );
+                continue;
+            }
+            assert!(said.contains("Rewrote shop.0002_item_item_name_idx"), "{said}");
+            assert!(file.contains(".non_atomic()"), "{file}");
+            assert!(file.contains(".concurrently()"), "{file}");
+            p.build();
+            let (_, sql, _) = run(&["sqlmigrate", "shop", "0002"]);
+            if backend == Backend::Postgres {
+                assert!(
+                    sql.contains("CREATE INDEX CONCURRENTLY \"item_name_idx\""),
+                    "{sql}"
+                );
+                let (code, said, _) = run(&["lint", "--fail-on", "warning"]);
+                assert_eq!(code, Some(0), "{said}");
+            }
+            let (code, said, stderr) = run(&["migrate"]);
+            assert_eq!(code, Some(0), "{backend}: {said}{stderr}");
+            let (code, said, _) = run(&["migrate", "--check-schema"]);
+            assert_eq!(code, Some(0), "{backend}: {said}");
+            let rows = db.rows(&format!(
+                "SELECT {} FROM {} ORDER BY 1",
+                q("name"),
+                q("shop_item")
+            ));
+            assert_eq!(rows, [["it's"], ["kettle"], ["teapot"]]);
+            // Back again: the index is dropped concurrently too.
+            let (code, said, stderr) = run(&["migrate", "shop", "0001"]);
+            assert_eq!(code, Some(0), "{backend}: {said}{stderr}");
+        }
+    }
+}
