@@ -423,7 +423,10 @@ pub struct Item {
                 );
                 continue;
             }
-            assert!(said.contains("Rewrote shop.0002_item_item_name_idx"), "{said}");
+            assert!(
+                said.contains("Rewrote shop.0002_item_item_name_idx"),
+                "{said}"
+            );
             assert!(file.contains(".non_atomic()"), "{file}");
             assert!(file.contains(".concurrently()"), "{file}");
             p.build();
@@ -451,4 +454,75 @@ pub struct Item {
             assert_eq!(code, Some(0), "{backend}: {said}{stderr}");
         }
     }
+}
+
+/// The change set of the benchmark's 500-model project (one model in twenty changed: a
+/// nullable field added, a field dropped, a varchar widened or a field indexed), linted
+/// per backend: what a PostgreSQL or MySQL expert would say of each kind of change.
+#[test]
+fn a_generated_500_model_project() {
+    use migrate_bench::generate;
+    use migrate_core::autodetector::{Autodetector, RenameHints};
+    use migrate_core::questioner::NonInteractive;
+    use std::collections::BTreeMap;
+
+    let before = generate::models(10, 50, 7);
+    let after = generate::change(&before, 20);
+    let changes = Autodetector {
+        from: &before,
+        to: &after,
+        hints: &RenameHints::default(),
+        leaves: &BTreeMap::new(),
+    }
+    .changes(&mut NonInteractive::default())
+    .unwrap();
+    let ops = |pick: fn(&Operation) -> bool| {
+        changes
+            .migrations
+            .iter()
+            .flat_map(|m| &m.operations)
+            .filter(|op| pick(op))
+            .count()
+    };
+    let removed = ops(|op| matches!(op, Operation::RemoveField(_)));
+    let indexed = ops(|op| matches!(op, Operation::AlterField(a) if a.field.db_index));
+    let widened = ops(|op| matches!(op, Operation::AlterField(a) if !a.field.db_index));
+    assert!(removed > 0 && indexed > 0 && widened > 0);
+    let mut said = String::new();
+    for backend in ALL {
+        let mut linter = Linter::new(Target {
+            backend,
+            server: None,
+        });
+        let mut state = before.clone();
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for m in &changes.migrations {
+            for f in linter.migration(m, &state).unwrap() {
+                *counts.entry(f.code).or_default() += 1;
+            }
+            migrate_core::loader::apply(m, &mut state).unwrap();
+        }
+        said.push_str(&format!("{backend}: {counts:?}\n"));
+        // Every dropped field loses its values, on every backend.
+        assert_eq!(counts.get("drop-column"), Some(&removed), "{backend}");
+        match backend {
+            // A field made db_index blocks writes while its index builds; a wider varchar
+            // is in place; a nullable column is added in place.
+            Backend::Postgres => {
+                assert_eq!(counts.get("blocking-index"), Some(&indexed));
+                assert_eq!(counts.get("table-rewrite"), None);
+            }
+            // InnoDB builds the index online; varchar(100) to varchar(150) stays within a
+            // two-byte length, so it is in place too.
+            Backend::Mysql => {
+                assert_eq!(counts.get("online-index"), Some(&indexed));
+                assert_eq!(counts.get("table-rewrite"), None);
+            }
+            // SQLite makes a table again to drop a column or change a type.
+            Backend::Sqlite => {
+                assert_eq!(counts.get("sqlite-rebuild"), Some(&(removed + widened)));
+            }
+        }
+    }
+    eprintln!("{said}");
 }
