@@ -145,7 +145,15 @@ pub fn run(project: Project, args: Args, ui: Ui, out: &mut dyn Write) -> anyhow:
         });
         json::write(out, doc)?;
     } else {
-        write_text(out, &findings, &linted, backend, server.as_ref(), ui)?;
+        write_text(
+            out,
+            &loader,
+            &findings,
+            &linted,
+            backend,
+            server.as_ref(),
+            ui,
+        )?;
         for (key, path) in &fixed {
             writeln!(out, "Rewrote {key} ({}): its indexes are built while writes go on; rebuild the binary to use it", path.display())?;
         }
@@ -192,6 +200,7 @@ pub fn finding_json(f: &Finding) -> serde_json::Value {
 /// Findings grouped by migration, for people.
 fn write_text(
     out: &mut dyn Write,
+    loader: &Loader,
     findings: &[Finding],
     linted: &[MigrationKey],
     backend: Backend,
@@ -200,10 +209,8 @@ fn write_text(
 ) -> anyhow::Result<()> {
     for key in linted {
         let mine: Vec<&Finding> = findings.iter().filter(|f| f.migration == *key).collect();
-        if mine.is_empty() {
-            if ui.verbosity > 1 {
-                writeln!(out, "{key}: nothing to say on {}", backend.name())?;
-            }
+        // With -v 2, every migration and each operation nothing is said of.
+        if mine.is_empty() && ui.verbosity < 2 {
             continue;
         }
         writeln!(
@@ -215,8 +222,20 @@ fn write_text(
                 .map(|v| format!(" {v}"))
                 .unwrap_or_default()
         )?;
-        for f in mine {
+        for f in &mine {
             describe(out, f, "  ")?;
+        }
+        if ui.verbosity >= 2 {
+            let m = loader.get(key).expect("linted migrations exist");
+            for op in &m.operations {
+                let described = op.describe();
+                if !mine.iter().any(|f| f.operation == described) {
+                    writeln!(
+                        out,
+                        "  ok      {described}: no rows rewritten, no lock held beyond a moment"
+                    )?;
+                }
+            }
         }
     }
     Ok(())

@@ -741,10 +741,7 @@ impl Check<'_> {
             }
             return;
         }
-        if let Some(column) = rest
-            .strip_prefix("ADD COLUMN ")
-            .or_else(|| rest.strip_prefix("ADD "))
-        {
+        if let Some(column) = rest.strip_prefix("ADD COLUMN ") {
             self.add_column(&table, column, version);
             return;
         }
@@ -807,10 +804,6 @@ impl Check<'_> {
         let Some(default) = column.split_once(" DEFAULT ").map(|(_, d)| d) else {
             return;
         };
-        let volatile = [Value::NewUuid, Value::Now]
-            .iter()
-            .map(|v| crate::schema::literal(backend, v))
-            .any(|expr| default.contains(expr.as_str()));
         let uuid = default.contains(crate::schema::literal(backend, &Value::NewUuid).as_str());
         match backend {
             Backend::Postgres => {
@@ -837,7 +830,7 @@ impl Check<'_> {
                         (major, minor, patch) < (8, 0, 12)
                     }
                 });
-                if volatile && uuid || old {
+                if uuid || old {
                     let why = if old {
                         "this server version cannot add a column instantly"
                     } else {
