@@ -13,7 +13,7 @@ use migrate_core::loader::{self, Loader};
 use migrate_core::operations::Operation;
 use migrate_core::planner::{self, Target};
 use migrate_core::schema::Backend;
-use migrate_core::{writer, Migration, MigrationKey, ProjectState};
+use migrate_core::{writer, Constraint, Migration, MigrationKey, ProjectState};
 use serde_json::json;
 
 use crate::database::{runtime, shown, ConnectOpts};
@@ -33,8 +33,8 @@ pub struct Args {
     /// Exit 1 on findings at or above this level that no `.allow(code, …)` acknowledges.
     #[arg(long, value_enum, default_value_t = FailOn::Danger)]
     fail_on: FailOn,
-    /// Rewrite pending migrations that only add indexes so that they build them while
-    /// writes go on (`.concurrently()`, `.non_atomic()`).
+    /// On PostgreSQL, rewrite pending migrations that only add indexes and checks so that
+    /// writes go on meanwhile (`.concurrently()`, `.validate_separately()`, `.non_atomic()`).
     #[arg(long, conflicts_with = "dialect")]
     fix: bool,
     #[command(flatten)]
@@ -124,7 +124,7 @@ pub fn run(project: Project, args: Args, ui: Ui, out: &mut dyn Write) -> anyhow:
         loader::apply(m, &mut state)?;
     }
     let fixed = match args.fix {
-        true => fix(&loader, &linted, &findings, &dir)?,
+        true => fix(&loader, &linted, &findings, backend, &dir)?,
         false => Vec::new(),
     };
     let fail_on = args.fail_on.level();
@@ -155,7 +155,7 @@ pub fn run(project: Project, args: Args, ui: Ui, out: &mut dyn Write) -> anyhow:
             ui,
         )?;
         for (key, path) in &fixed {
-            writeln!(out, "Rewrote {key} ({}): its indexes are built while writes go on; rebuild the binary to use it", path.display())?;
+            writeln!(out, "Rewrote {key} ({}): its indexes are built and its checks validated while writes go on; rebuild the binary to use it", path.display())?;
         }
         if ui.verbosity > 0 || failing > 0 {
             let count = |l: Level| findings.iter().filter(|f| f.level == l).count();
@@ -300,38 +300,52 @@ fn human_bytes(b: u64) -> String {
     }
 }
 
-/// Rewrites the linted migrations whose indexes block writes and that do nothing else, so
-/// that they build them concurrently; the others are left for a person.
+/// Rewrites, on PostgreSQL, the linted migrations that only add indexes and checks and
+/// lock tables doing it, so that indexes are built concurrently and checks validated
+/// separately, each statement committed on its own; the others are left for a person.
 fn fix(
     loader: &Loader,
     linted: &[MigrationKey],
     findings: &[Finding],
+    backend: Backend,
     dir: &std::path::Path,
 ) -> anyhow::Result<Vec<(MigrationKey, PathBuf)>> {
+    if backend != Backend::Postgres {
+        eprintln!(
+            "note: lint --fix writes PostgreSQL's safe forms (CREATE INDEX CONCURRENTLY, NOT VALID + VALIDATE); {} has none to write",
+            backend.name()
+        );
+        return Ok(Vec::new());
+    }
     let mut rewritten = Vec::new();
     for key in linted {
-        let blocking = findings
-            .iter()
-            .any(|f| f.migration == *key && f.code == "blocking-index" && f.allowed.is_none());
-        if !blocking {
+        let fixable = findings.iter().any(|f| {
+            f.migration == *key
+                && matches!(f.code, "blocking-index" | "check-validation")
+                && f.allowed.is_none()
+        });
+        if !fixable {
             continue;
         }
         let m = loader.get(key).expect("linted migrations exist");
-        let only_indexes = m
-            .operations
-            .iter()
-            .all(|op| matches!(op, Operation::AddIndex(_) | Operation::RemoveIndex(_)));
-        if !only_indexes {
+        let only_these = m.operations.iter().all(|op| match op {
+            Operation::AddIndex(_) | Operation::RemoveIndex(_) => true,
+            Operation::AddConstraint(a) => matches!(a.constraint, Constraint::Check { .. }),
+            _ => false,
+        });
+        if !only_these {
             eprintln!(
-                "note: {key} does more than add indexes: move its AddIndex into a migration of its own, then run lint --fix again"
+                "note: {key} does more than add indexes and checks: move those into a migration of their own, then run lint --fix again"
             );
             continue;
         }
         let mut fixed: Migration = m.clone();
         fixed.atomic = false;
         for op in &mut fixed.operations {
-            if let Operation::AddIndex(a) = op {
-                a.concurrently = true;
+            match op {
+                Operation::AddIndex(a) => a.concurrently = true,
+                Operation::AddConstraint(a) => a.validate_separately = true,
+                _ => {}
             }
         }
         let path = files::migration_path(dir, &fixed);

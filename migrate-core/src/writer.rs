@@ -164,10 +164,16 @@ fn operation(op: &Operation, m: &Migration) -> Result<Doc> {
         }
         Operation::RemoveIndex(r) => two("RemoveIndex::new", &r.model, &r.name),
         Operation::RenameIndex(r) => three("RenameIndex::new", &r.model, &r.old_name, &r.new_name),
-        Operation::AddConstraint(a) => call(
-            "AddConstraint::new",
-            [lit(&a.model), constraint(&a.constraint)],
-        ),
+        Operation::AddConstraint(a) => {
+            let add = call(
+                "AddConstraint::new",
+                [lit(&a.model), constraint(&a.constraint)],
+            );
+            match a.validate_separately {
+                true => add.method("validate_separately", []),
+                false => add,
+            }
+        }
         Operation::RemoveConstraint(r) => two("RemoveConstraint::new", &r.model, &r.name),
         Operation::RunSql(r) => {
             let mut d = call("RunSql::new", [lit(&r.sql)]);

@@ -394,11 +394,23 @@ impl Check<'_> {
             let checks = |t: &crate::state::Table| -> BTreeSet<String> {
                 t.checks.iter().map(|(n, _)| n.clone()).collect()
             };
+            // PostgreSQL validating separately, each statement committed on its own.
+            let separately = match self.op {
+                Operation::AddConstraint(a) => a.validate_separately,
+                _ => false,
+            };
+            if separately && backend == Backend::Postgres && !self.migration.atomic {
+                continue;
+            }
             if checks(table).difference(&checks(old)).next().is_some() {
                 let (how, safe) = match backend {
+                    Backend::Postgres if separately => (
+                        "is validated separately, but in one transaction with the rest of the migration, so the lock of the first statement is held until the scan ends",
+                        "mark the migration .non_atomic(), so that each statement commits on its own",
+                    ),
                     Backend::Postgres => (
                         "scans every row under an ACCESS EXCLUSIVE lock (reads and writes wait)",
-                        "add it NOT VALID, then VALIDATE CONSTRAINT in another transaction (it lets reads and writes go on)",
+                        "`AddConstraint::new(…).validate_separately()` in a migration marked `.non_atomic()`: NOT VALID, then VALIDATE CONSTRAINT, which lets reads and writes go on (`lint --fix` writes it)",
                     ),
                     Backend::Mysql => (
                         "copies the table to check every row (writes wait)",

@@ -189,6 +189,10 @@ pub struct AddConstraint {
     pub model: Name,
     /// The constraint.
     pub constraint: Constraint,
+    /// A check added `NOT VALID` and then validated by a statement of its own, on
+    /// PostgreSQL: the first holds its lock a moment, the second scans the rows while
+    /// reads and writes go on (in a `non_atomic` migration, where each commits on its own).
+    pub validate_separately: bool,
 }
 
 impl AddConstraint {
@@ -197,7 +201,15 @@ impl AddConstraint {
         AddConstraint {
             model: model.into(),
             constraint,
+            validate_separately: false,
         }
+    }
+
+    /// Checks the rows already there separately (see
+    /// [`validate_separately`](Self::validate_separately)).
+    pub fn validate_separately(mut self) -> Self {
+        self.validate_separately = true;
+        self
     }
 }
 

@@ -39,26 +39,50 @@ pub fn forwards(
     match op {
         Operation::RunSql(r) => Ok(vec![r.for_backend(backend).0.to_owned()]),
         Operation::RunRust(_) => Ok(Vec::new()),
-        Operation::AddIndex(a) if a.concurrently => Ok(concurrently(
-            backend,
-            render(
+        _ => {
+            let statements = render(
                 backend,
                 app,
                 op,
                 before,
                 after,
                 &hints(app, op, before, after),
-            )?,
-        )),
-        _ => render(
-            backend,
-            app,
-            op,
-            before,
-            after,
-            &hints(app, op, before, after),
-        ),
+            )?;
+            Ok(match op {
+                Operation::AddIndex(a) if a.concurrently => concurrently(backend, statements),
+                Operation::AddConstraint(a)
+                    if a.validate_separately && backend == Backend::Postgres =>
+                {
+                    validate_separately(a.constraint.name(), statements)
+                }
+                _ => statements,
+            })
+        }
     }
+}
+
+/// PostgreSQL: a check added `NOT VALID`, then validated by a statement of its own (which
+/// lets reads and writes go on while it scans).
+fn validate_separately(name: &str, statements: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(statements.len() + 1);
+    for s in statements {
+        let table = s
+            .strip_prefix("ALTER TABLE ")
+            .and_then(|rest| rest.split_once(" ADD CONSTRAINT "))
+            .filter(|(_, rest)| rest.contains(" CHECK ("))
+            .map(|(table, _)| table.to_owned());
+        match table {
+            Some(table) => {
+                out.push(format!("{s} NOT VALID"));
+                out.push(format!(
+                    "ALTER TABLE {table} VALIDATE CONSTRAINT {}",
+                    sql::quote(Backend::Postgres, name)
+                ));
+            }
+            None => out.push(s),
+        }
+    }
+    out
 }
 
 /// An index's statements made to let writes go on while it is built or dropped.
