@@ -97,7 +97,7 @@ fn json_documents_and_events() {
     );
     assert_eq!(
         ok(&migrate(&dir, &["makemigrations", "--check"])),
-        "{\n  \"version\": 1,\n  \"migrations\": [],\n  \"written\": false,\n  \"warnings\": []\n}\n"
+        "{\n  \"version\": 1,\n  \"migrations\": [],\n  \"written\": false,\n  \"warnings\": [],\n  \"findings\": []\n}\n"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
