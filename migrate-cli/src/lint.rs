@@ -113,15 +113,19 @@ pub fn run(project: Project, args: Args, ui: Ui, out: &mut dyn Write) -> anyhow:
             (None, Some(app)) => m.app == *app,
             (None, None) => true,
         };
+        let found = match (database.is_some(), &only, wanted) {
+            // Every pending migration, so that the tables the run makes are known.
+            (true, None, _) => shared.migration(m, &mut state)?,
+            (_, _, true) => Linter::new(target).migration(m, &mut state)?,
+            (_, _, false) => {
+                loader::apply(m, &mut state)?;
+                Vec::new()
+            }
+        };
         if wanted {
-            let found = match (database.is_some(), &only) {
-                (true, None) => shared.migration(m, &state)?,
-                _ => Linter::new(target).migration(m, &state)?,
-            };
             findings.extend(found);
             linted.push(step.key.clone());
         }
-        loader::apply(m, &mut state)?;
     }
     let fixed = match args.fix {
         true => fix(&loader, &linted, &findings, backend, &dir)?,
@@ -368,11 +372,10 @@ pub fn of_run<'m>(
     for m in migrations {
         out.extend(
             linter
-                .migration(m, &state)?
+                .migration(m, &mut state)?
                 .into_iter()
                 .filter(|f| f.level >= Level::Warning),
         );
-        loader::apply(m, &mut state)?;
     }
     Ok(out)
 }

@@ -244,20 +244,38 @@ impl<'a> Linter<'a> {
         }
     }
 
-    /// The findings of `m`, run from `before`.
-    pub fn migration(&mut self, m: &Migration, before: &ProjectState) -> Result<Vec<Finding>> {
+    /// The findings of `m`, run from `state`, which it leaves as `m` leaves it (so that a
+    /// run of migrations keeps one state, changed in place).
+    pub fn migration(&mut self, m: &Migration, state: &mut ProjectState) -> Result<Vec<Finding>> {
         let mut out = Vec::new();
-        let mut state = before.clone();
-        for op in &m.operations {
-            let mut after = state.clone();
-            op.state_forwards(&m.app, &mut after)
+        let apply = |op: &Operation, state: &mut ProjectState| {
+            op.state_forwards(&m.app, state)
                 .map_err(|problem| Error::InvalidOperation {
                     migration: m.key().to_string(),
                     operation: op.describe(),
                     problem,
-                })?;
+                })
+        };
+        for op in &m.operations {
+            // Tables made in this run are new and empty: nothing an operation does to them
+            // needs its SQL judged, and the state changes in place (a run on a fresh
+            // database renders next to nothing).
+            let schema_op = !matches!(op, Operation::RunSql(_) | Operation::RunRust(_));
+            let tables_before = self.tables_of(&m.app, op, state, true);
+            let new = matches!(op, Operation::CreateModel(_))
+                || (!tables_before.is_empty()
+                    && tables_before.iter().all(|t| self.new_tables.contains(t)));
+            if schema_op && new {
+                apply(op, state)?;
+                // Renamed, a new table stays new.
+                self.new_tables
+                    .extend(self.tables_of(&m.app, op, state, false));
+                continue;
+            }
+            let mut after = state.clone();
+            apply(op, &mut after)?;
             let statements =
-                crate::schema::forwards(self.target.backend, &m.app, op, &state, &after)?;
+                crate::schema::forwards(self.target.backend, &m.app, op, state, &after)?;
             // A table this operation makes is new: its indexes and keys cost nothing.
             for s in &statements {
                 if let Some(table) = created_table(self.target.backend, s) {
@@ -268,7 +286,7 @@ impl<'a> Linter<'a> {
                 target: self.target,
                 migration: m,
                 op,
-                before: &state,
+                before: state,
                 after: &after,
                 statements: &statements,
                 new_tables: &self.new_tables,
@@ -277,7 +295,7 @@ impl<'a> Linter<'a> {
             };
             check.run();
             out.append(&mut check.out);
-            state = after;
+            *state = after;
         }
         for f in &mut out {
             f.allowed = m
@@ -287,6 +305,31 @@ impl<'a> Linter<'a> {
                 .map(|(_, reason)| reason.to_string());
         }
         Ok(out)
+    }
+}
+
+impl Linter<'_> {
+    /// The tables of the model `op` works on, in `state` (none when it has no model there);
+    /// a renamed model by its old name `before` the operation.
+    fn tables_of(
+        &self,
+        app: &str,
+        op: &Operation,
+        state: &ProjectState,
+        before: bool,
+    ) -> Vec<String> {
+        let name = match op {
+            Operation::RenameModel(r) if before => Some(&*r.old_name),
+            _ => op.model_name(),
+        };
+        let Some(name) = name else {
+            return Vec::new();
+        };
+        let key = ModelKey::new(app.to_owned(), name.to_owned());
+        state
+            .model(&key)
+            .map(|m| m.table_names())
+            .unwrap_or_default()
     }
 }
 
@@ -356,6 +399,17 @@ impl Check<'_> {
     /// checked against them, whatever SQL adds them (SQLite's copy checks them too).
     fn new_constraints(&mut self) {
         let backend = self.backend();
+        // Only these can give a table that was there a constraint.
+        let adds = matches!(
+            self.op,
+            Operation::AddField(_)
+                | Operation::AlterField(_)
+                | Operation::AddIndex(_)
+                | Operation::AddConstraint(_)
+        );
+        if !adds {
+            return;
+        }
         let Some(name) = self.op.model_name() else {
             return;
         };

@@ -297,10 +297,7 @@ impl ProjectState {
     /// The automatic table of a many-to-many field: `<table>_<field>` with an `id` key and
     /// one cascading foreign key to each side, unique over the pair.
     fn join_table(&self, model: &ModelState, field: &str, target: &ModelState) -> Result<Table> {
-        let mut name = format!("{}_{}", model.table, field);
-        if name.len() > names::MAX_IDENTIFIER_LEN {
-            name = names::generated(&model.table, &[field], "m2m");
-        }
+        let name = join_table_name(&model.table, field);
         let (from_col, to_col) = if model.key() == target.key() {
             let lower = model.name.to_lowercase();
             (format!("from_{lower}_id"), format!("to_{lower}_id"))
@@ -351,6 +348,30 @@ impl ProjectState {
             indexes,
             checks: Vec::new(),
         })
+    }
+}
+
+/// The name of the automatic join table of many-to-many field `field` of the model whose
+/// table is `table`: `<table>_<field>`, or a generated name when that is too long.
+pub(crate) fn join_table_name(table: &str, field: &str) -> String {
+    let name = format!("{table}_{field}");
+    match name.len() > names::MAX_IDENTIFIER_LEN {
+        true => names::generated(table, &[field], "m2m"),
+        false => name,
+    }
+}
+
+impl ModelState {
+    /// The names of the tables the model has when managed: its own, then the automatic join
+    /// table of each many-to-many field (without building them, as `model_tables` does).
+    pub fn table_names(&self) -> Vec<String> {
+        let mut out = vec![self.table.to_string()];
+        for f in self.fields.iter() {
+            if let FieldType::ManyToMany { through: None, .. } = f.ty {
+                out.push(join_table_name(&self.table, &f.name));
+            }
+        }
+        out
     }
 }
 
