@@ -16,6 +16,7 @@
 
 mod database;
 mod files;
+mod fleet;
 mod inspectdb;
 mod json;
 mod lint;

@@ -144,6 +144,15 @@ async fn texts(conn: &mut DbConnection, sql: &str) -> Result<Vec<Vec<String>>> {
         .collect())
 }
 
+/// The first column of each row of `sql`, as text.
+pub(super) async fn first_column(conn: &mut DbConnection, sql: &str) -> Result<Vec<String>> {
+    Ok(texts(conn, sql)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.into_iter().next())
+        .collect())
+}
+
 /// An expression as text, in the catalog queries.
 fn text(backend: Backend, expr: &str) -> String {
     match backend {

@@ -539,6 +539,12 @@ impl Executor {
         Ok(LiveSchema::of_catalog(&self.catalog().await?))
     }
 
+    /// The first column of each row of a query of the user's, as text (a fleet's
+    /// `--schemas-query`).
+    pub async fn query_texts(&mut self, sql: &str) -> Result<Vec<String>> {
+        catalog::first_column(&mut self.session.conn, sql).await
+    }
+
     /// The server's version and the size of each table, which `lint` judges by.
     pub async fn server(&mut self) -> Result<crate::lint::Server> {
         catalog::server(&mut self.session.conn, self.session.backend).await

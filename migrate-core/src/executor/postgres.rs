@@ -11,16 +11,27 @@ use crate::schema::RenderedOp;
 /// The advisory lock key of a run.
 pub(super) const LOCK: i64 = 7268519846528373;
 
+/// The lock of the schema the connection works in (its `search_path`, as a tenant's URL
+/// sets it with `?options=-c%20search_path%3Dtenant_1`): each schema has its own history
+/// table, so runs on two schemas of one database need not wait for each other. The default
+/// `public` keeps the key older versions take.
+fn key() -> String {
+    format!(
+        "CASE WHEN current_schema() = 'public' THEN {LOCK} ELSE {LOCK} # hashtextextended(current_schema(), 0) END"
+    )
+}
+
 /// Takes the lock without waiting, then with waiting: the queries for `Executor::lock`.
 pub(super) fn lock_queries() -> (String, String) {
+    let key = key();
     (
-        format!("SELECT CAST(pg_try_advisory_lock({LOCK}) AS integer)"),
-        format!("SELECT 1 FROM pg_advisory_lock({LOCK}) AS l"),
+        format!("SELECT CAST(pg_try_advisory_lock({key}) AS integer)"),
+        format!("SELECT 1 FROM pg_advisory_lock({key}) AS l"),
     )
 }
 
 pub(super) fn unlock_query() -> String {
-    format!("SELECT pg_advisory_unlock({LOCK})")
+    format!("SELECT pg_advisory_unlock({})", key())
 }
 
 /// Runs `m` in one direction (its rendered operations, or none when faked) and records it.

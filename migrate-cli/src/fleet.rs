@@ -1,0 +1,211 @@
+//! `migrate --targets FILE`: one run for many databases (or PostgreSQL schemas, each a URL
+//! with its `search_path`), a few at once, each with its own connection, history and lock.
+//! A target that fails does not stop the others; the end is a summary, and the exit code
+//! says whether every target is where it should be.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use futures_util::StreamExt;
+use migrate_core::executor::Executor;
+use migrate_core::loader::Loader;
+use migrate_core::planner::{self, Target};
+use migrate_core::Migration;
+use serde_json::json;
+
+use crate::database::{runtime, shown, ConnectOpts};
+use crate::{json, Project, Ui, EXIT_ERROR};
+
+/// How one target ended.
+#[derive(Debug)]
+enum Outcome {
+    /// Nothing was pending (one query).
+    UpToDate,
+    /// This many migrations ran.
+    Migrated(usize),
+    /// With `--check`: this many are pending.
+    Pending(usize),
+    /// The error, in words.
+    Failed(String),
+}
+
+/// The targets of a file: one URL per line, `#` comments and blank lines left out.
+fn targets(file: &Path) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("reading the targets in {}", file.display()))?;
+    let urls: Vec<String> = text
+        .lines()
+        .map(|l| l.split_once('#').map_or(l, |(before, _)| before).trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if urls.is_empty() {
+        anyhow::bail!("{} names no target", file.display());
+    }
+    Ok(urls)
+}
+
+/// One target: its history is read first (one query), and nothing more is done when
+/// nothing is pending.
+async fn one(url: &str, migrations: &[Migration], check: bool) -> Outcome {
+    let result = async {
+        let mut executor = Executor::connect(url).await?;
+        let recorded = executor.applied().await?;
+        let loader = Loader::with_applied(migrations.to_vec(), &recorded)?;
+        let applied = loader.effective_applied(&recorded);
+        let pending = planner::plan(loader.graph(), &applied, &Target::All)?.len();
+        let outcome = match (pending, check) {
+            (0, _) => Outcome::UpToDate,
+            (n, true) => Outcome::Pending(n),
+            (_, false) => {
+                let steps = executor
+                    .migrate(&loader, &Target::All, false, &mut |_| {})
+                    .await?;
+                Outcome::Migrated(steps.len())
+            }
+        };
+        executor.close().await?;
+        Ok::<_, migrate_core::Error>(outcome)
+    }
+    .await;
+    result.unwrap_or_else(|e| Outcome::Failed(crate::error_text(&e.into())))
+}
+
+/// What `migrate` was asked to do to a fleet.
+pub struct Fleet<'a> {
+    /// `--targets FILE`.
+    pub file: Option<&'a Path>,
+    /// `--schemas-query SQL`.
+    pub schemas_query: Option<&'a str>,
+    /// The database the query runs on.
+    pub connect: &'a ConnectOpts,
+    /// `--jobs N`.
+    pub jobs: usize,
+    /// `--check`: change nothing.
+    pub check: bool,
+}
+
+/// The URL of schema `schema` of the PostgreSQL database at `url`: its `search_path` set
+/// in the connection's options.
+fn schema_url(url: &str, schema: &str) -> anyhow::Result<String> {
+    // Unquoted, PostgreSQL folds a name to lowercase: only names that stay what they are.
+    let plain = schema.len() <= 63
+        && schema.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !plain {
+        anyhow::bail!(
+            "schema {schema:?}: a tenant's schema name is lowercase letters, digits and `_`, at most 63"
+        );
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+impl Fleet<'_> {
+    /// Every target: the file's, then the schemas the query returns.
+    fn targets(&self, rt: &tokio::runtime::Runtime) -> anyhow::Result<Vec<String>> {
+        let mut urls = match self.file {
+            Some(file) => targets(file)?,
+            None => Vec::new(),
+        };
+        if let Some(query) = self.schemas_query {
+            let url = self.connect.url();
+            if migrate_core::executor::backend_of(&url)? != migrate_core::schema::Backend::Postgres
+            {
+                anyhow::bail!("--schemas-query needs a PostgreSQL database (--database-url)");
+            }
+            let mut executor = self.connect.connect(rt, false)?;
+            let schemas = rt
+                .block_on(executor.query_texts(query))
+                .with_context(|| format!("running --schemas-query on {}", shown(&url)))?;
+            rt.block_on(executor.close())?;
+            for schema in schemas {
+                urls.push(schema_url(&url, &schema)?);
+            }
+        }
+        if urls.is_empty() {
+            anyhow::bail!("the fleet has no target");
+        }
+        Ok(urls)
+    }
+
+    pub fn run(&self, project: Project, ui: Ui, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+        let (jobs, check) = (self.jobs, self.check);
+        let rt = runtime()?;
+        let urls = self.targets(&rt)?;
+        // The files must load before any target is touched.
+        Loader::new(project.migrations.clone()).context("the migrations do not load")?;
+        let migrations = &project.migrations;
+        let outcomes: Vec<(usize, Outcome)> = rt.block_on(
+            futures_util::stream::iter(urls.iter().enumerate())
+                .map(|(i, url)| async move { (i, one(url, migrations, check).await) })
+                .buffer_unordered(jobs)
+                .collect(),
+        );
+        let mut outcomes = outcomes;
+        outcomes.sort_by_key(|(i, _)| *i);
+        let failed = outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Failed(_)))
+            .count();
+        let pending = outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Pending(_)))
+            .count();
+        if ui.json {
+            let targets: Vec<serde_json::Value> = outcomes
+                .iter()
+                .map(|(i, o)| {
+                    let (status, detail) = match o {
+                        Outcome::UpToDate => ("up_to_date", json!(null)),
+                        Outcome::Migrated(n) => ("migrated", json!({ "migrations": n })),
+                        Outcome::Pending(n) => ("pending", json!({ "migrations": n })),
+                        Outcome::Failed(e) => ("failed", json!({ "error": e })),
+                    };
+                    let mut v = json!({ "target": shown(&urls[*i]), "status": status });
+                    if !detail.is_null() {
+                        for (k, d) in detail.as_object().expect("an object") {
+                            v[k] = d.clone();
+                        }
+                    }
+                    v
+                })
+                .collect();
+            json::write(
+                out,
+                json!({ "targets": targets, "ok": failed == 0 && pending == 0 }),
+            )?;
+        } else {
+            for (i, o) in &outcomes {
+                let url = shown(&urls[*i]);
+                match o {
+                    Outcome::UpToDate if ui.verbosity > 1 => writeln!(out, "  {url}: up to date")?,
+                    Outcome::UpToDate => {}
+                    Outcome::Migrated(n) if ui.verbosity > 0 => {
+                        writeln!(out, "  {url}: {n} migration(s) applied")?
+                    }
+                    Outcome::Migrated(_) => {}
+                    Outcome::Pending(n) => writeln!(out, "  {url}: {n} migration(s) unapplied")?,
+                    Outcome::Failed(e) => writeln!(out, "  {url}: FAILED: {e}")?,
+                }
+            }
+            let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|(_, o)| f(o)).count();
+            writeln!(
+            out,
+            "{} target(s): {} migrated, {} up to date, {} with unapplied migrations, {failed} failed",
+            outcomes.len(),
+            count(|o| matches!(o, Outcome::Migrated(_))),
+            count(|o| matches!(o, Outcome::UpToDate)),
+            pending,
+        )?;
+        }
+        Ok(match failed + pending {
+            0 => ExitCode::SUCCESS,
+            _ => ExitCode::from(EXIT_ERROR),
+        })
+    }
+}
