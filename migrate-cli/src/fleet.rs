@@ -3,6 +3,7 @@
 //! A target that fails does not stop the others; the end is a summary, and the exit code
 //! says whether every target is where it should be.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use futures_util::StreamExt;
 use migrate_core::executor::Executor;
 use migrate_core::loader::Loader;
 use migrate_core::planner::{self, Target};
-use migrate_core::Migration;
+use migrate_core::{Migration, MigrationKey};
 use serde_json::json;
 
 use crate::database::{runtime, shown, ConnectOpts};
@@ -73,6 +74,12 @@ async fn one(url: &str, migrations: &[Migration], check: bool) -> Outcome {
     result.unwrap_or_else(|e| Outcome::Failed(crate::error_text(&e.into())))
 }
 
+/// One target, and its history when it was read with others'.
+struct Spec {
+    url: String,
+    recorded: Option<BTreeSet<MigrationKey>>,
+}
+
 /// What `migrate` was asked to do to a fleet.
 pub struct Fleet<'a> {
     /// `--targets FILE`.
@@ -106,10 +113,17 @@ fn schema_url(url: &str, schema: &str) -> anyhow::Result<String> {
 }
 
 impl Fleet<'_> {
-    /// Every target: the file's, then the schemas the query returns.
-    fn targets(&self, rt: &tokio::runtime::Runtime) -> anyhow::Result<Vec<String>> {
-        let mut urls = match self.file {
-            Some(file) => targets(file)?,
+    /// Every target: the file's, then the schemas the query returns, with their histories
+    /// (read for all the schemas at once).
+    fn targets(&self, rt: &tokio::runtime::Runtime) -> anyhow::Result<Vec<Spec>> {
+        let mut specs: Vec<Spec> = match self.file {
+            Some(file) => targets(file)?
+                .into_iter()
+                .map(|url| Spec {
+                    url,
+                    recorded: None,
+                })
+                .collect(),
             None => Vec::new(),
         };
         if let Some(query) = self.schemas_query {
@@ -122,27 +136,54 @@ impl Fleet<'_> {
             let schemas = rt
                 .block_on(executor.query_texts(query))
                 .with_context(|| format!("running --schemas-query on {}", shown(&url)))?;
+            let urls = schemas
+                .iter()
+                .map(|schema| schema_url(&url, schema))
+                .collect::<anyhow::Result<Vec<String>>>()?;
+            let mut histories = rt.block_on(executor.schema_histories(&schemas))?;
             rt.block_on(executor.close())?;
-            for schema in schemas {
-                urls.push(schema_url(&url, &schema)?);
+            for (schema, url) in schemas.iter().zip(urls) {
+                let recorded = histories.remove(schema);
+                specs.push(Spec { url, recorded });
             }
         }
-        if urls.is_empty() {
+        if specs.is_empty() {
             anyhow::bail!("the fleet has no target");
         }
-        Ok(urls)
+        Ok(specs)
     }
 
     pub fn run(&self, project: Project, ui: Ui, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         let (jobs, check) = (self.jobs, self.check);
-        let rt = runtime()?;
-        let urls = self.targets(&rt)?;
         // The files must load before any target is touched.
         Loader::new(project.migrations.clone()).context("the migrations do not load")?;
+        let rt = runtime()?;
+        let specs = self.targets(&rt)?;
         let migrations = &project.migrations;
+        // Targets whose history is known already: nothing pending means nothing to do, with
+        // the pending count worked out once per distinct history.
+        let mut pending_of: BTreeMap<&BTreeSet<MigrationKey>, usize> = BTreeMap::new();
+        for spec in &specs {
+            if let Some(recorded) = &spec.recorded {
+                if !pending_of.contains_key(recorded) {
+                    let loader = Loader::with_applied(migrations.clone(), recorded)?;
+                    let applied = loader.effective_applied(recorded);
+                    let n = planner::plan(loader.graph(), &applied, &Target::All)?.len();
+                    pending_of.insert(recorded, n);
+                }
+            }
+        }
+        let known = |spec: &Spec| spec.recorded.as_ref().map(|r| pending_of[r]);
         let outcomes: Vec<(usize, Outcome)> = rt.block_on(
-            futures_util::stream::iter(urls.iter().enumerate())
-                .map(|(i, url)| async move { (i, one(url, migrations, check).await) })
+            futures_util::stream::iter(specs.iter().enumerate())
+                .map(|(i, spec)| async move {
+                    let outcome = match (known(spec), check) {
+                        (Some(0), _) => Outcome::UpToDate,
+                        (Some(n), true) => Outcome::Pending(n),
+                        _ => one(&spec.url, migrations, check).await,
+                    };
+                    (i, outcome)
+                })
                 .buffer_unordered(jobs)
                 .collect(),
         );
@@ -166,7 +207,7 @@ impl Fleet<'_> {
                         Outcome::Pending(n) => ("pending", json!({ "migrations": n })),
                         Outcome::Failed(e) => ("failed", json!({ "error": e })),
                     };
-                    let mut v = json!({ "target": shown(&urls[*i]), "status": status });
+                    let mut v = json!({ "target": shown(&specs[*i].url), "status": status });
                     if !detail.is_null() {
                         for (k, d) in detail.as_object().expect("an object") {
                             v[k] = d.clone();
@@ -181,7 +222,7 @@ impl Fleet<'_> {
             )?;
         } else {
             for (i, o) in &outcomes {
-                let url = shown(&urls[*i]);
+                let url = shown(&specs[*i].url);
                 match o {
                     Outcome::UpToDate if ui.verbosity > 1 => writeln!(out, "  {url}: up to date")?,
                     Outcome::UpToDate => {}

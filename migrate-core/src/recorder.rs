@@ -178,6 +178,67 @@ pub async fn applied(conn: &mut DbConnection, backend: Backend) -> Result<BTreeS
     Ok(read(conn, backend, false).await?.into_keys().collect())
 }
 
+/// The applied migrations of each of `schemas` of a PostgreSQL database: which of them
+/// have a history table (one query), then every row of those (one `UNION ALL` query).
+pub async fn schema_histories(
+    conn: &mut DbConnection,
+    schemas: &[String],
+) -> Result<std::collections::BTreeMap<String, BTreeSet<MigrationKey>>> {
+    use sqlx::Row;
+    let backend = Backend::Postgres;
+    let lit = |s: &str| schema::literal(backend, &crate::fields::Value::Str(s.to_owned().into()));
+    let mut out: std::collections::BTreeMap<String, BTreeSet<MigrationKey>> = schemas
+        .iter()
+        .map(|s| (s.clone(), BTreeSet::new()))
+        .collect();
+    if schemas.is_empty() {
+        return Ok(out);
+    }
+    let list: Vec<String> = schemas.iter().map(|s| lit(s)).collect();
+    let with_table = sqlx::query(&format!(
+        "SELECT table_schema::text FROM information_schema.tables WHERE table_name = {} AND table_schema IN ({})",
+        lit(TABLE),
+        list.join(", ")
+    ))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db("reading the history tables"))?;
+    let with_table: Vec<String> = with_table
+        .iter()
+        .filter_map(|r| r.try_get::<String, _>(0).ok())
+        .collect();
+    if with_table.is_empty() {
+        return Ok(out);
+    }
+    let q = |s: &str| schema::quote(backend, s);
+    let union: Vec<String> = with_table
+        .iter()
+        .map(|s| {
+            format!(
+                "SELECT {} AS s, {}::text AS a, {}::text AS n FROM {}.{}",
+                lit(s),
+                q("app"),
+                q("name"),
+                q(s),
+                q(TABLE)
+            )
+        })
+        .collect();
+    let rows = sqlx::query(&union.join(" UNION ALL "))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db("reading the history tables"))?;
+    for r in rows {
+        let (s, a, n): (String, String, String) = (
+            r.try_get(0).unwrap_or_default(),
+            r.try_get(1).unwrap_or_default(),
+            r.try_get(2).unwrap_or_default(),
+        );
+        out.entry(s).or_default().insert(MigrationKey::new(a, n));
+    }
+    Ok(out)
+}
+
 /// Whether `key` has a row in the history table.
 pub async fn is_applied(
     conn: &mut DbConnection,

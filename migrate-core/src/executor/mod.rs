@@ -545,6 +545,16 @@ impl Executor {
         catalog::first_column(&mut self.session.conn, sql).await
     }
 
+    /// The applied migrations of each of `schemas` of this PostgreSQL database, in two
+    /// queries whatever their number: which have a history table, then all their rows at
+    /// once. A schema without one has none applied.
+    pub async fn schema_histories(
+        &mut self,
+        schemas: &[String],
+    ) -> Result<BTreeMap<String, BTreeSet<MigrationKey>>> {
+        recorder::schema_histories(&mut self.session.conn, schemas).await
+    }
+
     /// The server's version and the size of each table, which `lint` judges by.
     pub async fn server(&mut self) -> Result<crate::lint::Server> {
         catalog::server(&mut self.session.conn, self.session.backend).await
