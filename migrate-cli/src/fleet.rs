@@ -249,4 +249,123 @@ impl Fleet<'_> {
             _ => ExitCode::from(EXIT_ERROR),
         })
     }
+
+    /// `showmigrations` of a fleet: for each app, how many targets are at which of its
+    /// migrations (the last applied, in the graph's order), and the targets that could not
+    /// be read.
+    pub fn show(
+        &self,
+        project: Project,
+        apps: &[String],
+        ui: Ui,
+        out: &mut dyn Write,
+    ) -> anyhow::Result<ExitCode> {
+        Loader::new(project.migrations.clone()).context("the migrations do not load")?;
+        let rt = runtime()?;
+        let specs = self.targets(&rt)?;
+        let histories: Vec<(usize, Result<BTreeSet<MigrationKey>, String>)> = rt.block_on(
+            futures_util::stream::iter(specs.iter().enumerate())
+                .map(|(i, spec)| async move {
+                    let read = match &spec.recorded {
+                        Some(recorded) => Ok(recorded.clone()),
+                        None => read_history(&spec.url).await,
+                    };
+                    (i, read)
+                })
+                .buffer_unordered(self.jobs)
+                .collect(),
+        );
+        // Per app: its last applied migration → how many targets; once per distinct history.
+        let mut at: BTreeMap<String, BTreeMap<Option<String>, usize>> = BTreeMap::new();
+        let mut last_of: BTreeMap<BTreeSet<MigrationKey>, BTreeMap<String, Option<String>>> =
+            BTreeMap::new();
+        let mut failed = Vec::new();
+        for (i, read) in histories {
+            let recorded = match read {
+                Ok(r) => r,
+                Err(e) => {
+                    failed.push((shown(&specs[i].url), e));
+                    continue;
+                }
+            };
+            if !last_of.contains_key(&recorded) {
+                let loader = Loader::with_applied(project.migrations.clone(), &recorded)?;
+                let applied = loader.effective_applied(&recorded);
+                let mut last: BTreeMap<String, Option<String>> = loader
+                    .graph()
+                    .app_leaves()
+                    .into_keys()
+                    .map(|a| (a.to_owned(), None))
+                    .collect();
+                for key in loader.graph().topological_order() {
+                    if applied.contains(key) {
+                        last.insert(key.app.to_string(), Some(key.name.to_string()));
+                    }
+                }
+                last_of.insert(recorded.clone(), last);
+            }
+            for (app, name) in &last_of[&recorded] {
+                if apps.is_empty() || apps.contains(app) {
+                    *at.entry(app.clone())
+                        .or_default()
+                        .entry(name.clone())
+                        .or_default() += 1;
+                }
+            }
+        }
+        if ui.json {
+            let apps: Vec<serde_json::Value> = at
+                .iter()
+                .map(|(app, names)| {
+                    let names: Vec<serde_json::Value> = names
+                        .iter()
+                        .rev()
+                        .map(|(name, n)| json!({ "migration": name, "targets": n }))
+                        .collect();
+                    json!({ "app": app, "at": names })
+                })
+                .collect();
+            let failed: Vec<serde_json::Value> = failed
+                .iter()
+                .map(|(t, e)| json!({ "target": t, "error": e }))
+                .collect();
+            json::write(
+                out,
+                json!({ "targets": specs.len(), "apps": apps, "failed": failed }),
+            )?;
+        } else {
+            for (app, names) in &at {
+                writeln!(out, "{app}")?;
+                for (name, n) in names.iter().rev() {
+                    let name = name.as_deref().unwrap_or("(none applied)");
+                    writeln!(out, "  {name}: {n} target(s)")?;
+                }
+            }
+            for (target, error) in &failed {
+                writeln!(out, "  {target}: FAILED: {error}")?;
+            }
+            writeln!(
+                out,
+                "{} target(s), {} unreadable",
+                specs.len(),
+                failed.len()
+            )?;
+        }
+        Ok(match failed.len() {
+            0 => ExitCode::SUCCESS,
+            _ => ExitCode::from(EXIT_ERROR),
+        })
+    }
+}
+
+/// A target's applied migrations, read without its lock.
+async fn read_history(url: &str) -> Result<BTreeSet<MigrationKey>, String> {
+    let result = async {
+        let mut executor = Executor::connect(url).await?;
+        let applied = executor.applied().await?;
+        executor.close().await?;
+        Ok::<_, migrate_core::Error>(applied)
+    }
+    .await;
+    result.map_err(|e| crate::error_text(&e.into()))
 }

@@ -72,6 +72,16 @@ pub struct ShowArgs {
     /// One line per migration, in the order `migrate` would apply them.
     #[arg(long)]
     plan: bool,
+    /// A fleet's state: for each app, how many of the targets in FILE (as `migrate
+    /// --targets`) are at which migration.
+    #[arg(long, value_name = "FILE", conflicts_with = "plan")]
+    targets: Option<std::path::PathBuf>,
+    /// The same for the PostgreSQL schemas the query returns (as `migrate --schemas-query`).
+    #[arg(long, value_name = "SQL", conflicts_with = "plan")]
+    schemas_query: Option<String>,
+    /// How many targets of a fleet are read at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: u16,
     #[command(flatten)]
     connect: ConnectOpts,
 }
@@ -571,6 +581,16 @@ pub fn showmigrations(
     ui: Ui,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
+    if args.targets.is_some() || args.schemas_query.is_some() {
+        let fleet = crate::fleet::Fleet {
+            file: args.targets.as_deref(),
+            schemas_query: args.schemas_query.as_deref(),
+            connect: &args.connect,
+            jobs: usize::from(args.jobs),
+            check: false,
+        };
+        return fleet.show(project, &args.apps, ui, out);
+    }
     let rt = runtime()?;
     let mut executor = args.connect.connect(&rt, ui.verbosity > 0 && !ui.json)?;
     let url = args.connect.url();

@@ -85,6 +85,26 @@ fn a_fleet_of_schemas_databases_and_files() {
         "{said}"
     );
 
+    // Where each target is: the failed one has its tenants but no catalog.
+    let out = migrate(
+        &["showmigrations", "--targets", file, "catalog", "tenants"],
+        None,
+    );
+    let said = stdout(&out);
+    let expected = match failed {
+        0 => format!("catalog\n  0004_product_status: {} target(s)\n", urls.len()),
+        _ => format!(
+            "catalog\n  0004_product_status: {} target(s)\n  (none applied): 1 target(s)\ntenants\n  0006_alter_subscriptiontier_id_alter_tenant_id: {} target(s)\n  0001_initial_squashed_0003_tenantsettings_twilio_sid_and_more: 1 target(s)\n",
+            urls.len() - 1,
+            urls.len() - 1
+        ),
+    };
+    assert!(said.starts_with(&expected), "{said}");
+    assert!(
+        said.ends_with(&format!("{} target(s), 0 unreadable\n", urls.len())),
+        "{said}"
+    );
+
     // Once the way is clear, the next run migrates what failed and leaves the rest: the
     // others cost one query each.
     if let Some(db) = blocked {
