@@ -263,18 +263,7 @@ impl Fleet<'_> {
         Loader::new(project.migrations.clone()).context("the migrations do not load")?;
         let rt = runtime()?;
         let specs = self.targets(&rt)?;
-        let histories: Vec<(usize, Result<BTreeSet<MigrationKey>, String>)> = rt.block_on(
-            futures_util::stream::iter(specs.iter().enumerate())
-                .map(|(i, spec)| async move {
-                    let read = match &spec.recorded {
-                        Some(recorded) => Ok(recorded.clone()),
-                        None => read_history(&spec.url).await,
-                    };
-                    (i, read)
-                })
-                .buffer_unordered(self.jobs)
-                .collect(),
-        );
+        let histories = self.histories(&rt, &specs);
         // Per app: its last applied migration → how many targets; once per distinct history.
         let mut at: BTreeMap<String, BTreeMap<Option<String>, usize>> = BTreeMap::new();
         let mut last_of: BTreeMap<BTreeSet<MigrationKey>, BTreeMap<String, Option<String>>> =
@@ -350,6 +339,89 @@ impl Fleet<'_> {
                 specs.len(),
                 failed.len()
             )?;
+        }
+        Ok(match failed.len() {
+            0 => ExitCode::SUCCESS,
+            _ => ExitCode::from(EXIT_ERROR),
+        })
+    }
+}
+
+impl Fleet<'_> {
+    /// Each target's applied migrations (read without its lock where not known already).
+    fn histories(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        specs: &[Spec],
+    ) -> Vec<(usize, Result<BTreeSet<MigrationKey>, String>)> {
+        rt.block_on(
+            futures_util::stream::iter(specs.iter().enumerate())
+                .map(|(i, spec)| async move {
+                    let read = match &spec.recorded {
+                        Some(recorded) => Ok(recorded.clone()),
+                        None => read_history(&spec.url).await,
+                    };
+                    (i, read)
+                })
+                .buffer_unordered(self.jobs)
+                .collect(),
+        )
+    }
+
+    /// `migrate --plan` of a fleet: the targets grouped by what would run on them.
+    pub fn plan(&self, project: Project, ui: Ui, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+        Loader::new(project.migrations.clone()).context("the migrations do not load")?;
+        let rt = runtime()?;
+        let specs = self.targets(&rt)?;
+        let mut groups: BTreeMap<Vec<MigrationKey>, usize> = BTreeMap::new();
+        let mut plans: BTreeMap<BTreeSet<MigrationKey>, Vec<MigrationKey>> = BTreeMap::new();
+        let mut failed = Vec::new();
+        for (i, read) in self.histories(&rt, &specs) {
+            let recorded = match read {
+                Ok(r) => r,
+                Err(e) => {
+                    failed.push((shown(&specs[i].url), e));
+                    continue;
+                }
+            };
+            if !plans.contains_key(&recorded) {
+                let loader = Loader::with_applied(project.migrations.clone(), &recorded)?;
+                let applied = loader.effective_applied(&recorded);
+                let steps = planner::plan(loader.graph(), &applied, &Target::All)?;
+                plans.insert(recorded.clone(), steps.into_iter().map(|s| s.key).collect());
+            }
+            *groups.entry(plans[&recorded].clone()).or_default() += 1;
+        }
+        if ui.json {
+            let groups: Vec<serde_json::Value> = groups
+                .iter()
+                .map(|(keys, n)| {
+                    json!({ "targets": n, "plan": keys.iter().map(json::key).collect::<Vec<_>>() })
+                })
+                .collect();
+            let failed: Vec<serde_json::Value> = failed
+                .iter()
+                .map(|(t, e)| json!({ "target": t, "error": e }))
+                .collect();
+            json::write(
+                out,
+                json!({ "targets": specs.len(), "groups": groups, "failed": failed }),
+            )?;
+        } else {
+            for (keys, n) in &groups {
+                match keys.as_slice() {
+                    [] => writeln!(out, "{n} target(s): up to date")?,
+                    keys => {
+                        writeln!(out, "{n} target(s) would run {} migration(s):", keys.len())?;
+                        for key in keys {
+                            writeln!(out, "  {key}")?;
+                        }
+                    }
+                }
+            }
+            for (target, error) in &failed {
+                writeln!(out, "{target}: FAILED: {error}")?;
+            }
         }
         Ok(match failed.len() {
             0 => ExitCode::SUCCESS,

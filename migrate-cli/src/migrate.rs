@@ -52,11 +52,11 @@ pub struct MigrateArgs {
     /// Migrate a fleet: every database URL in FILE (one per line; `#` starts a comment),
     /// a PostgreSQL schema being a URL with `?options=-c%20search_path%3D<schema>`. A
     /// target that fails does not stop the others; with --check, nothing is changed.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["app", "plan", "fake", "fake_initial", "prune", "check_schema", "accept_changed"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["app", "fake", "fake_initial", "prune", "check_schema", "accept_changed"])]
     targets: Option<std::path::PathBuf>,
     /// Migrate a fleet of PostgreSQL schemas of the database (--database-url): those the
     /// query returns in its first column, e.g. `SELECT schema_name FROM tenants_tenant`.
-    #[arg(long, value_name = "SQL", conflicts_with_all = ["app", "plan", "fake", "fake_initial", "prune", "check_schema", "accept_changed"])]
+    #[arg(long, value_name = "SQL", conflicts_with_all = ["app", "fake", "fake_initial", "prune", "check_schema", "accept_changed"])]
     schemas_query: Option<String>,
     /// How many targets of a fleet at once (one connection each).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -176,7 +176,10 @@ pub fn migrate(
             jobs: usize::from(args.jobs),
             check: args.check,
         };
-        return fleet.run(project, ui, out);
+        return match args.plan {
+            true => fleet.plan(project, ui, out),
+            false => fleet.run(project, ui, out),
+        };
     }
     // What the run did goes here: nowhere at `-v 0`. What was asked for (the plan, the
     // check) and warnings go to `out` at every verbosity.

@@ -85,6 +85,18 @@ fn a_fleet_of_schemas_databases_and_files() {
         "{said}"
     );
 
+    // What a run would do, grouped: the failed target still lacks the catalog and the rest.
+    let out = migrate(&["migrate", "--plan", "--targets", file], None);
+    let said = stdout(&out);
+    let done = format!("{} target(s): up to date\n", urls.len() - failed);
+    assert!(said.contains(&done), "{said}");
+    if failed > 0 {
+        assert!(
+            said.contains("1 target(s) would run 11 migration(s):\n  catalog.0001_initial\n"),
+            "{said}"
+        );
+    }
+
     // Where each target is: the failed one has its tenants but no catalog.
     let out = migrate(
         &["showmigrations", "--targets", file, "catalog", "tenants"],
