@@ -80,6 +80,36 @@ struct Spec {
     recorded: Option<BTreeSet<MigrationKey>>,
 }
 
+/// The options that make `migrate` and `showmigrations` work on a fleet.
+#[derive(Debug, clap::Args)]
+pub struct FleetArgs {
+    /// Work on a fleet: every database URL in FILE (one per line; `#` starts a comment), a
+    /// PostgreSQL schema being a URL with `?options=-c%20search_path%3D<schema>`. A target
+    /// that fails does not stop the others.
+    #[arg(long, value_name = "FILE")]
+    targets: Option<std::path::PathBuf>,
+    /// Work on a fleet of PostgreSQL schemas of the database (--database-url): those the
+    /// query returns in its first column, e.g. `SELECT schema_name FROM tenants_tenant`.
+    #[arg(long, value_name = "SQL")]
+    schemas_query: Option<String>,
+    /// How many targets of a fleet at once (one connection each).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: u16,
+}
+
+impl FleetArgs {
+    /// The fleet asked for, if any.
+    pub fn fleet<'a>(&'a self, connect: &'a ConnectOpts, check: bool) -> Option<Fleet<'a>> {
+        (self.targets.is_some() || self.schemas_query.is_some()).then(|| Fleet {
+            file: self.targets.as_deref(),
+            schemas_query: self.schemas_query.as_deref(),
+            connect,
+            jobs: usize::from(self.jobs),
+            check,
+        })
+    }
+}
+
 /// What `migrate` was asked to do to a fleet.
 pub struct Fleet<'a> {
     /// `--targets FILE`.
@@ -314,13 +344,9 @@ impl Fleet<'_> {
                     json!({ "app": app, "at": names })
                 })
                 .collect();
-            let failed: Vec<serde_json::Value> = failed
-                .iter()
-                .map(|(t, e)| json!({ "target": t, "error": e }))
-                .collect();
             json::write(
                 out,
-                json!({ "targets": specs.len(), "apps": apps, "failed": failed }),
+                json!({ "targets": specs.len(), "apps": apps, "failed": failed_json(&failed) }),
             )?;
         } else {
             for (app, names) in &at {
@@ -399,13 +425,9 @@ impl Fleet<'_> {
                     json!({ "targets": n, "plan": keys.iter().map(json::key).collect::<Vec<_>>() })
                 })
                 .collect();
-            let failed: Vec<serde_json::Value> = failed
-                .iter()
-                .map(|(t, e)| json!({ "target": t, "error": e }))
-                .collect();
             json::write(
                 out,
-                json!({ "targets": specs.len(), "groups": groups, "failed": failed }),
+                json!({ "targets": specs.len(), "groups": groups, "failed": failed_json(&failed) }),
             )?;
         } else {
             for (keys, n) in &groups {
@@ -428,6 +450,14 @@ impl Fleet<'_> {
             _ => ExitCode::from(EXIT_ERROR),
         })
     }
+}
+
+/// The targets that could not be read, for `--format json`.
+fn failed_json(failed: &[(String, String)]) -> Vec<serde_json::Value> {
+    failed
+        .iter()
+        .map(|(t, e)| json!({ "target": t, "error": e }))
+        .collect()
 }
 
 /// A target's applied migrations, read without its lock.

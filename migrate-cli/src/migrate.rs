@@ -49,18 +49,8 @@ pub struct MigrateArgs {
     /// describe; exit with status 1 on a difference. Changes nothing.
     #[arg(long)]
     check_schema: bool,
-    /// Migrate a fleet: every database URL in FILE (one per line; `#` starts a comment),
-    /// a PostgreSQL schema being a URL with `?options=-c%20search_path%3D<schema>`. A
-    /// target that fails does not stop the others; with --check, nothing is changed.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["app", "fake", "fake_initial", "prune", "check_schema", "accept_changed"])]
-    targets: Option<std::path::PathBuf>,
-    /// Migrate a fleet of PostgreSQL schemas of the database (--database-url): those the
-    /// query returns in its first column, e.g. `SELECT schema_name FROM tenants_tenant`.
-    #[arg(long, value_name = "SQL", conflicts_with_all = ["app", "fake", "fake_initial", "prune", "check_schema", "accept_changed"])]
-    schemas_query: Option<String>,
-    /// How many targets of a fleet at once (one connection each).
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
-    jobs: u16,
+    #[command(flatten)]
+    fleet: crate::fleet::FleetArgs,
     #[command(flatten)]
     connect: ConnectOpts,
 }
@@ -72,16 +62,8 @@ pub struct ShowArgs {
     /// One line per migration, in the order `migrate` would apply them.
     #[arg(long)]
     plan: bool,
-    /// A fleet's state: for each app, how many of the targets in FILE (as `migrate
-    /// --targets`) are at which migration.
-    #[arg(long, value_name = "FILE", conflicts_with = "plan")]
-    targets: Option<std::path::PathBuf>,
-    /// The same for the PostgreSQL schemas the query returns (as `migrate --schemas-query`).
-    #[arg(long, value_name = "SQL", conflicts_with = "plan")]
-    schemas_query: Option<String>,
-    /// How many targets of a fleet are read at once.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
-    jobs: u16,
+    #[command(flatten)]
+    fleet: crate::fleet::FleetArgs,
     #[command(flatten)]
     connect: ConnectOpts,
 }
@@ -168,14 +150,18 @@ pub fn migrate(
     ui: Ui,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    if args.targets.is_some() || args.schemas_query.is_some() {
-        let fleet = crate::fleet::Fleet {
-            file: args.targets.as_deref(),
-            schemas_query: args.schemas_query.as_deref(),
-            connect: &args.connect,
-            jobs: usize::from(args.jobs),
-            check: args.check,
-        };
+    if let Some(fleet) = args.fleet.fleet(&args.connect, args.check) {
+        let alone = [
+            (args.app.is_some(), "APP"),
+            (args.fake, "--fake"),
+            (args.fake_initial, "--fake-initial"),
+            (args.prune, "--prune"),
+            (args.check_schema, "--check-schema"),
+            (!args.accept_changed.is_empty(), "--accept-changed"),
+        ];
+        if let Some((_, what)) = alone.iter().find(|(given, _)| *given) {
+            anyhow::bail!("{what} is for one database, not a fleet (--targets, --schemas-query)");
+        }
         return match args.plan {
             true => fleet.plan(project, ui, out),
             false => fleet.run(project, ui, out),
@@ -584,14 +570,10 @@ pub fn showmigrations(
     ui: Ui,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    if args.targets.is_some() || args.schemas_query.is_some() {
-        let fleet = crate::fleet::Fleet {
-            file: args.targets.as_deref(),
-            schemas_query: args.schemas_query.as_deref(),
-            connect: &args.connect,
-            jobs: usize::from(args.jobs),
-            check: false,
-        };
+    if let Some(fleet) = args.fleet.fleet(&args.connect, false) {
+        if args.plan {
+            anyhow::bail!("showmigrations --plan is for one database; for a fleet, migrate --plan --targets …");
+        }
         return fleet.show(project, &args.apps, ui, out);
     }
     let rt = runtime()?;
