@@ -24,8 +24,8 @@ use crate::{json, Project, Ui, EXIT_ERROR};
 enum Outcome {
     /// Nothing was pending (one query).
     UpToDate,
-    /// This many migrations ran.
-    Migrated(usize),
+    /// This many migrations were applied, and this many unapplied.
+    Migrated(usize, usize),
     /// With `--check`: this many are pending.
     Pending(usize),
     /// The error, in words.
@@ -50,21 +50,25 @@ fn targets(file: &Path) -> anyhow::Result<Vec<String>> {
 
 /// One target: its history is read first (one query), and nothing more is done when
 /// nothing is pending.
-async fn one(url: &str, migrations: &[Migration], check: bool) -> Outcome {
+async fn one(url: &str, migrations: &[Migration], target: &Target, check: bool) -> Outcome {
     let result = async {
         let mut executor = Executor::connect(url).await?;
         let recorded = executor.applied().await?;
         let loader = Loader::with_applied(migrations.to_vec(), &recorded)?;
         let applied = loader.effective_applied(&recorded);
-        let pending = planner::plan(loader.graph(), &applied, &Target::All)?.len();
+        let pending = planner::plan(loader.graph(), &applied, target)?.len();
         let outcome = match (pending, check) {
             (0, _) => Outcome::UpToDate,
             (n, true) => Outcome::Pending(n),
             (_, false) => {
                 let steps = executor
-                    .migrate(&loader, &Target::All, false, &mut |_| {})
+                    .migrate(&loader, target, false, &mut |_| {})
                     .await?;
-                Outcome::Migrated(steps.len())
+                let forwards = steps
+                    .iter()
+                    .filter(|s| s.direction == planner::Direction::Forwards)
+                    .count();
+                Outcome::Migrated(forwards, steps.len() - forwards)
             }
         };
         executor.close().await?;
@@ -106,6 +110,7 @@ impl FleetArgs {
             connect,
             jobs: usize::from(self.jobs),
             check,
+            target: Target::All,
         })
     }
 }
@@ -122,6 +127,8 @@ pub struct Fleet<'a> {
     pub jobs: usize,
     /// `--check`: change nothing.
     pub check: bool,
+    /// Where each target goes (`migrate [APP [NAME|zero]]`).
+    pub target: Target,
 }
 
 /// The URL of schema `schema` of the PostgreSQL database at `url`: its `search_path` set
@@ -198,7 +205,7 @@ impl Fleet<'_> {
                 if !pending_of.contains_key(recorded) {
                     let loader = Loader::with_applied(migrations.clone(), recorded)?;
                     let applied = loader.effective_applied(recorded);
-                    let n = planner::plan(loader.graph(), &applied, &Target::All)?.len();
+                    let n = planner::plan(loader.graph(), &applied, &self.target)?.len();
                     pending_of.insert(recorded, n);
                 }
             }
@@ -210,7 +217,7 @@ impl Fleet<'_> {
                     let outcome = match (known(spec), check) {
                         (Some(0), _) => Outcome::UpToDate,
                         (Some(n), true) => Outcome::Pending(n),
-                        _ => one(&spec.url, migrations, check).await,
+                        _ => one(&spec.url, migrations, &self.target, check).await,
                     };
                     (i, outcome)
                 })
@@ -233,7 +240,9 @@ impl Fleet<'_> {
                 .map(|(i, o)| {
                     let (status, detail) = match o {
                         Outcome::UpToDate => ("up_to_date", json!(null)),
-                        Outcome::Migrated(n) => ("migrated", json!({ "migrations": n })),
+                        Outcome::Migrated(f, b) => {
+                            ("migrated", json!({ "migrations": f, "unapplied": b }))
+                        }
                         Outcome::Pending(n) => ("pending", json!({ "migrations": n })),
                         Outcome::Failed(e) => ("failed", json!({ "error": e })),
                     };
@@ -256,10 +265,12 @@ impl Fleet<'_> {
                 match o {
                     Outcome::UpToDate if ui.verbosity > 1 => writeln!(out, "  {url}: up to date")?,
                     Outcome::UpToDate => {}
-                    Outcome::Migrated(n) if ui.verbosity > 0 => {
-                        writeln!(out, "  {url}: {n} migration(s) applied")?
-                    }
-                    Outcome::Migrated(_) => {}
+                    Outcome::Migrated(f, b) if ui.verbosity > 0 => match (f, b) {
+                        (f, 0) => writeln!(out, "  {url}: {f} migration(s) applied")?,
+                        (0, b) => writeln!(out, "  {url}: {b} migration(s) unapplied")?,
+                        (f, b) => writeln!(out, "  {url}: {f} applied, {b} unapplied")?,
+                    },
+                    Outcome::Migrated(..) => {}
                     Outcome::Pending(n) => writeln!(out, "  {url}: {n} migration(s) unapplied")?,
                     Outcome::Failed(e) => writeln!(out, "  {url}: FAILED: {e}")?,
                 }
@@ -269,7 +280,7 @@ impl Fleet<'_> {
             out,
             "{} target(s): {} migrated, {} up to date, {} with unapplied migrations, {failed} failed",
             outcomes.len(),
-            count(|o| matches!(o, Outcome::Migrated(_))),
+            count(|o| matches!(o, Outcome::Migrated(..))),
             count(|o| matches!(o, Outcome::UpToDate)),
             pending,
         )?;
@@ -413,7 +424,7 @@ impl Fleet<'_> {
             if !plans.contains_key(&recorded) {
                 let loader = Loader::with_applied(project.migrations.clone(), &recorded)?;
                 let applied = loader.effective_applied(&recorded);
-                let steps = planner::plan(loader.graph(), &applied, &Target::All)?;
+                let steps = planner::plan(loader.graph(), &applied, &self.target)?;
                 plans.insert(recorded.clone(), steps.into_iter().map(|s| s.key).collect());
             }
             *groups.entry(plans[&recorded].clone()).or_default() += 1;

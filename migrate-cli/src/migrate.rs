@@ -150,9 +150,8 @@ pub fn migrate(
     ui: Ui,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    if let Some(fleet) = args.fleet.fleet(&args.connect, args.check) {
+    if let Some(mut fleet) = args.fleet.fleet(&args.connect, args.check) {
         let alone = [
-            (args.app.is_some(), "APP"),
             (args.fake, "--fake"),
             (args.fake_initial, "--fake-initial"),
             (args.prune, "--prune"),
@@ -162,6 +161,12 @@ pub fn migrate(
         if let Some((_, what)) = alone.iter().find(|(given, _)| *given) {
             anyhow::bail!("{what} is for one database, not a fleet (--targets, --schemas-query)");
         }
+        // Every target goes to the same place: all, an app, a migration, or zero.
+        fleet.target = target(
+            &load(Project::new(project.migrations.clone(), &project.dir))?,
+            args.app.as_deref(),
+            args.migration.as_deref(),
+        )?;
         return match args.plan {
             true => fleet.plan(project, ui, out),
             false => fleet.run(project, ui, out),

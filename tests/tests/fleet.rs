@@ -103,6 +103,29 @@ fn a_new_migration_reaches_every_tenant() {
         ));
         assert_eq!(rows, [["kept", ""]], "{}", db.backend);
     }
+    // Back on every tenant, and forwards again.
+    let said = run(&[
+        "migrate",
+        "crm",
+        "0001",
+        "--targets",
+        "tenants.txt",
+        "-v",
+        "2",
+    ]);
+    assert_eq!(
+        said.matches(": 1 migration(s) unapplied").count(),
+        targets.len(),
+        "{said}"
+    );
+    for (db, _, table) in &targets {
+        let rows = db.rows(&format!(
+            "SELECT {} FROM {table}",
+            quote(db.backend, "title")
+        ));
+        assert_eq!(rows, [["kept"]], "{}", db.backend);
+    }
+    run(&["migrate", "--targets", "tenants.txt"]);
     let said = run(&["showmigrations", "--targets", "tenants.txt"]);
     assert_eq!(
         said,
