@@ -171,7 +171,10 @@ fn string(s: &str) -> String {
     format!("{s:?}")
 }
 
-/// `snake_case`, as the derive would spell a variant's value: `PastDue` → `past_due`.
+/// `snake_case`, as the derive would spell a variant's value: `PastDue` → `past_due`. The
+/// same rule as `snake_case` in `migrate-macros/src/choices.rs`, which must agree with it
+/// (the macros crate cannot depend on this one): a variant whose value differs gets
+/// `#[choices(rename = …)]`, so a disagreement would only add a needless rename.
 fn snake(name: &str) -> String {
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
