@@ -174,8 +174,7 @@ fn string(s: &str) -> String {
 /// `snake_case`, as the derive would spell a variant's value: `PastDue` → `past_due`. The
 /// same rule as `snake_case` in `migrate-macros/src/choices.rs`, written again because the
 /// macros crate cannot depend on this one; they must agree, since a variant written without
-/// `#[choices(rename = …)]` is stored as the derive spells it (the end-to-end inspectdb test
-/// compiles a generated enum and compares its values with the database's).
+/// `#[choices(rename = …)]` is stored as the derive spells it.
 fn snake(name: &str) -> String {
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
