@@ -156,6 +156,12 @@ fn the_shops_database_is_read_back_as_the_shops_models_and_adopted() {
         // migrations are written and recorded without running, and the schema matches.
         db.execute(&format!("DROP TABLE {}", q("migrate_migrations")));
         run(&p, &db, &["makemigrations", "--noinput"]);
+        // The generated enum, compiled, stores the values the database's check allows.
+        let initial = p.read("migrations/catalog/m0001_initial.rs");
+        assert!(
+            initial.contains(r#".choices(["draft", "active", "archived"])"#),
+            "{initial}"
+        );
         p.build();
         let said = run(&p, &db, &["migrate", "--fake-initial"]);
         assert_eq!(said.matches(" FAKED").count(), 3, "{backend}: {said}");

@@ -174,7 +174,8 @@ fn string(s: &str) -> String {
 /// `snake_case`, as the derive would spell a variant's value: `PastDue` → `past_due`. The
 /// same rule as `snake_case` in `migrate-macros/src/choices.rs`, written again because the
 /// macros crate cannot depend on this one; they must agree, since a variant written without
-/// `#[choices(rename = …)]` is stored as the derive spells it.
+/// `#[choices(rename = …)]` is stored as the derive spells it (`tests/inspectdb.rs` checks
+/// the values of the shop's enum, generated and compiled).
 fn snake(name: &str) -> String {
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
