@@ -6,7 +6,10 @@
 //! cargo run --release -p migrate-bench                  # the whole suite, the table on stdout
 //! cargo run --release -p migrate-bench -- --runs 9 --write BENCHMARKS.md
 //! cargo run --release -p migrate-bench -- generate L DIR   # only write a project in DIR
+//! cargo run --release -p migrate-bench -- fleet 1000        # PostgreSQL schemas as a fleet
 //! ```
+
+mod fleet;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -39,6 +42,9 @@ fn run() -> anyhow::Result<()> {
         .parent()
         .context("bench/ sits in the workspace")?
         .to_path_buf();
+    if args.first().map(String::as_str) == Some("fleet") {
+        return fleet::run(&ws, &args[1..]);
+    }
     if args.first().map(String::as_str) == Some("generate") {
         let [_, workload, dir] = &args[..] else {
             bail!("usage: migrate-bench generate S|M|L|L-edit1|L-edit5|H5000|H10000 DIR");
