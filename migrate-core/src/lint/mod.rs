@@ -682,32 +682,32 @@ impl Check<'_> {
                     );
                 }
             }
-            Operation::RunSql(_) => {
-                self.out.push(Finding {
-                    code: "raw-sql",
-                    level: Level::Info,
-                    migration: self.migration.key(),
-                    operation: self.op.describe(),
-                    table: None,
-                    message: "runs SQL of its own: review its locks and its cost on a big table by hand".into(),
-                    safe: None,
-                    size: None,
-                    allowed: None,
-                });
-            }
-            Operation::RunRust(_) => self.out.push(Finding {
-                code: "data-migration",
-                level: Level::Info,
-                migration: self.migration.key(),
-                operation: self.op.describe(),
-                table: None,
-                message: "runs Rust code over the rows: its time grows with the tables it reads and writes; update in batches".into(),
-                safe: None,
-                size: None,
-                allowed: None,
-            }),
+            Operation::RunSql(_) => self.unjudged(
+                "raw-sql",
+                "runs SQL of its own: review its locks and its cost on a big table by hand",
+            ),
+            Operation::RunRust(_) => self.unjudged(
+                "data-migration",
+                "runs Rust code over the rows: its time grows with the tables it reads and writes; update in batches",
+            ),
             _ => {}
         }
+    }
+
+    /// A note on an operation whose cost cannot be judged from here (no table of its own).
+    fn unjudged(&mut self, code: &'static str, message: &str) {
+        let rule = rule(code).expect("a rule of RULES");
+        self.out.push(Finding {
+            code,
+            level: rule.level,
+            migration: self.migration.key(),
+            operation: self.op.describe(),
+            table: None,
+            message: message.to_owned(),
+            safe: None,
+            size: None,
+            allowed: None,
+        });
     }
 
     /// What one statement does on this backend.
