@@ -155,6 +155,41 @@ fn values_existing_rows_must_take() {
             unique.contains(&("unique-on-existing", Level::Warning)),
             "{b}: {unique:?}"
         );
+
+        // The safe forms: on a table made in the same migration, nothing to check; on a
+        // table the database says is empty, a note only.
+        let fresh = codes(
+            b,
+            [
+                CreateModel::new("Tag", "shop_tag")
+                    .fields([
+                        Field::new("id", BigInt).primary_key().auto(),
+                        Field::new("label", Varchar(20)).null(),
+                    ])
+                    .into(),
+                AddConstraint::new("Tag", Constraint::unique("tag_label_uniq", ["label"])).into(),
+                AlterField::new("Tag", Field::new("label", Varchar(20))).into(),
+            ],
+        );
+        assert_eq!(fresh, [], "{b}");
+        let empty = Server {
+            version: None,
+            tables: [(
+                "shop_item".to_owned(),
+                TableSize {
+                    rows: Some(0),
+                    bytes: None,
+                },
+            )]
+            .into(),
+        };
+        let found = lint_on(
+            b,
+            Some(&empty),
+            second([AlterField::new("Item", Field::new("note", Text)).into()]),
+        );
+        let not_null = found.iter().find(|f| f.code == "set-not-null").unwrap();
+        assert_eq!(not_null.level, Level::Info, "{b}");
     }
 }
 
