@@ -275,6 +275,13 @@ fn join_tables<'a>(
             }
         }
     }
+    // A table another table's key points at is a model, not a relation's rows.
+    let referenced: BTreeSet<&str> = catalog
+        .tables
+        .values()
+        .flat_map(|t| t.foreign_keys.iter().map(|fk| fk.ref_table.as_str()))
+        .collect();
+    out.retain(|table, _| !referenced.contains(table));
     out
 }
 
@@ -1058,6 +1065,76 @@ impl Inspection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `x_a` and `x_b`, the join table `x_a_bs` between them, and, when `pointed`, a table
+    /// `x_c` whose key points at a row of the join table.
+    fn catalog(pointed: bool) -> Catalog {
+        use crate::executor::{CatalogForeignKey, CatalogIndex};
+        let column = |name: &str| CatalogColumn {
+            name: name.into(),
+            ty: "integer".into(),
+            nullable: false,
+            default: None,
+            auto_increment: name == "id",
+        };
+        let key = |column: &str, to: &str| CatalogForeignKey {
+            name: None,
+            columns: vec![column.into()],
+            ref_table: to.into(),
+            ref_columns: vec!["id".into()],
+            on_delete: "CASCADE".into(),
+            deferred: false,
+        };
+        let table = |columns: &[&str], keys: Vec<CatalogForeignKey>| CatalogTable {
+            columns: columns.iter().map(|c| column(c)).collect(),
+            primary_key: vec!["id".into()],
+            foreign_keys: keys,
+            indexes: Vec::new(),
+            checks: Vec::new(),
+        };
+        let mut join = table(
+            &["id", "a_id", "b_id"],
+            vec![key("a_id", "x_a"), key("b_id", "x_b")],
+        );
+        join.indexes.push(CatalogIndex {
+            name: None,
+            columns: vec!["a_id".into(), "b_id".into()],
+            unique: true,
+            constraint: true,
+            ..CatalogIndex::default()
+        });
+        let mut tables = BTreeMap::from([
+            ("x_a".to_owned(), table(&["id"], Vec::new())),
+            ("x_b".to_owned(), table(&["id"], Vec::new())),
+            ("x_a_bs".to_owned(), join),
+        ]);
+        if pointed {
+            tables.insert(
+                "x_c".into(),
+                table(&["id", "pair_id"], vec![key("pair_id", "x_a_bs")]),
+            );
+        }
+        Catalog {
+            backend: Backend::Sqlite,
+            tables,
+            apps: vec!["x".into()],
+        }
+    }
+
+    #[test]
+    fn a_join_table_is_a_relation_unless_a_key_points_at_it() {
+        let models = |pointed| {
+            let inspection = inspect(&catalog(pointed), &Options::default()).unwrap();
+            inspection.state().unwrap();
+            inspection
+                .models
+                .iter()
+                .map(|m| m.state.name.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(models(false), ["A", "B"]);
+        assert_eq!(models(true), ["A", "ABs", "B", "C"]);
+    }
 
     #[test]
     fn names_become_rust_names() {
