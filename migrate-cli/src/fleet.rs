@@ -3,6 +3,7 @@
 //! A target that fails does not stop the others; the end is a summary, and the exit code
 //! says whether every target is where it should be.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use futures_util::StreamExt;
-use migrate_core::executor::Executor;
+use migrate_core::executor::{DbConnection, Executor};
 use migrate_core::loader::Loader;
 use migrate_core::planner::{self, Target};
 use migrate_core::{Migration, MigrationKey};
@@ -48,39 +49,103 @@ fn targets(file: &Path) -> anyhow::Result<Vec<String>> {
     Ok(urls)
 }
 
-/// One target: its history is read first (one query), and nothing more is done when
-/// nothing is pending.
-async fn one(url: &str, migrations: &[Migration], target: &Target, check: bool) -> Outcome {
-    let result = async {
-        let mut executor = Executor::connect(url).await?;
-        let recorded = executor.applied().await?;
-        let loader = Loader::with_applied(migrations.to_vec(), &recorded)?;
-        let applied = loader.effective_applied(&recorded);
-        let pending = planner::plan(loader.graph(), &applied, target)?.len();
-        let outcome = match (pending, check) {
-            (0, _) => Outcome::UpToDate,
-            (n, true) => Outcome::Pending(n),
-            (_, false) => {
-                let steps = executor
-                    .migrate(&loader, target, false, &mut |_| {})
-                    .await?;
-                let forwards = steps
-                    .iter()
-                    .filter(|s| s.direction == planner::Direction::Forwards)
-                    .count();
-                Outcome::Migrated(forwards, steps.len() - forwards)
-            }
+/// What every target of one `migrate` run shares.
+struct Run<'a> {
+    migrations: &'a [Migration],
+    target: &'a Target,
+    check: bool,
+    /// The schemas' database's connections, kept open from one schema to the next.
+    idle: Idle,
+}
+
+/// Open connections to the `--schemas-query` database between two schemas (one per job at
+/// most): a schema then costs no connection's start (TLS, a server process and its cold
+/// catalog caches), which is most of what a small migration costs.
+struct Idle {
+    url: String,
+    conns: RefCell<Vec<DbConnection>>,
+}
+
+impl Idle {
+    /// An executor working in `schema`, over an idle connection or a new one.
+    async fn executor(&self, schema: &str, name: &str) -> migrate_core::Result<Executor> {
+        let idle = self.conns.borrow_mut().pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => Executor::connect(&self.url).await?.release().await?,
         };
-        executor.close().await?;
-        Ok::<_, migrate_core::Error>(outcome)
+        let mut executor = Executor::over(conn, name).await?;
+        executor.use_schema(schema).await?;
+        Ok(executor)
+    }
+}
+
+/// One target. A schema whose history was read with the others' goes straight to the
+/// run; any other target's history is read first (one query), and nothing more is done
+/// when nothing is pending.
+async fn one(spec: &Spec, known: Option<&Loader>, run: &Run<'_>) -> Outcome {
+    let result = async {
+        let mut executor = match &spec.schema {
+            Some(schema) => run.idle.executor(schema, &spec.url).await?,
+            None => Executor::connect(&spec.url).await?,
+        };
+        let outcome = migrate_one(&mut executor, known, run).await;
+        match (outcome, &spec.schema) {
+            (Ok(outcome), Some(_)) => {
+                let conn = executor.release().await?;
+                run.idle.conns.borrow_mut().push(conn);
+                Ok(outcome)
+            }
+            (Ok(outcome), None) => executor.close().await.map(|()| outcome),
+            // A connection that saw an error is not used again.
+            (Err(e), _) => {
+                let _ = executor.close().await;
+                Err(e)
+            }
+        }
     }
     .await;
     result.unwrap_or_else(|e| Outcome::Failed(crate::error_text(&e.into())))
 }
 
+/// Migrates one target, planned with `known` when its history was read already.
+async fn migrate_one(
+    executor: &mut Executor,
+    known: Option<&Loader>,
+    run: &Run<'_>,
+) -> migrate_core::Result<Outcome> {
+    let read;
+    let loader = match known {
+        Some(loader) => loader,
+        None => {
+            let recorded = executor.applied().await?;
+            read = Loader::with_applied(run.migrations.to_vec(), &recorded)?;
+            let applied = read.effective_applied(&recorded);
+            match (
+                planner::plan(read.graph(), &applied, run.target)?.len(),
+                run.check,
+            ) {
+                (0, _) => return Ok(Outcome::UpToDate),
+                (n, true) => return Ok(Outcome::Pending(n)),
+                _ => &read,
+            }
+        }
+    };
+    let steps = executor
+        .migrate(loader, run.target, false, &mut |_| {})
+        .await?;
+    let forwards = steps
+        .iter()
+        .filter(|s| s.direction == planner::Direction::Forwards)
+        .count();
+    Ok(Outcome::Migrated(forwards, steps.len() - forwards))
+}
+
 /// One target, and its history when it was read with others'.
 struct Spec {
     url: String,
+    /// The `--schemas-query` database's schema the target is.
+    schema: Option<String>,
     recorded: Option<BTreeSet<MigrationKey>>,
 }
 
@@ -158,6 +223,7 @@ impl Fleet<'_> {
                 .into_iter()
                 .map(|url| Spec {
                     url,
+                    schema: None,
                     recorded: None,
                 })
                 .collect(),
@@ -179,9 +245,13 @@ impl Fleet<'_> {
                 .collect::<anyhow::Result<Vec<String>>>()?;
             let mut histories = rt.block_on(executor.schema_histories(&schemas))?;
             rt.block_on(executor.close())?;
-            for (schema, url) in schemas.iter().zip(urls) {
-                let recorded = histories.remove(schema);
-                specs.push(Spec { url, recorded });
+            for (schema, url) in schemas.into_iter().zip(urls) {
+                let recorded = histories.remove(&schema);
+                specs.push(Spec {
+                    url,
+                    schema: Some(schema),
+                    recorded,
+                });
             }
         }
         if specs.is_empty() {
@@ -196,34 +266,44 @@ impl Fleet<'_> {
         Loader::new(project.migrations.clone()).context("the migrations do not load")?;
         let rt = runtime()?;
         let specs = self.targets(&rt)?;
-        let migrations = &project.migrations;
         // Targets whose history is known already: nothing pending means nothing to do, with
-        // the pending count worked out once per distinct history.
-        let mut pending_of: BTreeMap<&BTreeSet<MigrationKey>, usize> = BTreeMap::new();
-        for spec in &specs {
-            if let Some(recorded) = &spec.recorded {
-                if !pending_of.contains_key(recorded) {
-                    let loader = Loader::with_applied(migrations.clone(), recorded)?;
-                    let applied = loader.effective_applied(recorded);
-                    let n = planner::plan(loader.graph(), &applied, &self.target)?.len();
-                    pending_of.insert(recorded, n);
-                }
+        // the loader and the pending count worked out once per distinct history.
+        let mut known: BTreeMap<&BTreeSet<MigrationKey>, (Loader, usize)> = BTreeMap::new();
+        for recorded in specs.iter().filter_map(|s| s.recorded.as_ref()) {
+            if !known.contains_key(recorded) {
+                let loader = Loader::with_applied(project.migrations.clone(), recorded)?;
+                let applied = loader.effective_applied(recorded);
+                let n = planner::plan(loader.graph(), &applied, &self.target)?.len();
+                known.insert(recorded, (loader, n));
             }
         }
-        let known = |spec: &Spec| spec.recorded.as_ref().map(|r| pending_of[r]);
+        let run = Run {
+            migrations: &project.migrations,
+            target: &self.target,
+            check,
+            idle: Idle {
+                url: self.connect.url(),
+                conns: RefCell::new(Vec::new()),
+            },
+        };
+        let (run, known) = (&run, &known);
         let outcomes: Vec<(usize, Outcome)> = rt.block_on(
             futures_util::stream::iter(specs.iter().enumerate())
                 .map(|(i, spec)| async move {
-                    let outcome = match (known(spec), check) {
-                        (Some(0), _) => Outcome::UpToDate,
-                        (Some(n), true) => Outcome::Pending(n),
-                        _ => one(&spec.url, migrations, &self.target, check).await,
+                    let known = spec.recorded.as_ref().map(|r| &known[r]);
+                    let outcome = match (known, check) {
+                        (Some((_, 0)), _) => Outcome::UpToDate,
+                        (Some((_, n)), true) => Outcome::Pending(*n),
+                        (known, _) => one(spec, known.map(|(l, _)| l), run).await,
                     };
                     (i, outcome)
                 })
                 .buffer_unordered(jobs)
                 .collect(),
         );
+        for conn in run.idle.conns.take() {
+            let _ = rt.block_on(conn.close());
+        }
         let mut outcomes = outcomes;
         outcomes.sort_by_key(|(i, _)| *i);
         let failed = outcomes

@@ -370,6 +370,13 @@ pub enum Error {
     #[error("inspectdb: {0}")]
     Inspect(String),
 
+    /// A schema to work in, asked of a database other than PostgreSQL.
+    #[error("schema {schema:?}: only a PostgreSQL database has schemas to work in")]
+    NoSchemas {
+        /// The schema asked for.
+        schema: String,
+    },
+
     /// An index the backend cannot create (as Django says: MySQL has no partial indexes).
     #[error("index `{index}` of {model} cannot be created on MySQL/MariaDB: {problem}")]
     UnsupportedIndex {

@@ -34,68 +34,124 @@ fn placeholders(backend: Backend) -> (&'static str, &'static str) {
     }
 }
 
-/// Creates the history table, or adds the `checksum` column to one from before it.
-pub async fn ensure_table(conn: &mut DbConnection, backend: Backend) -> Result<()> {
-    sqlx::raw_sql(&schema::history_table(backend))
-        .execute(&mut *conn)
-        .await
-        .map_err(db("creating the history table"))?;
-    if !has_checksum_column(conn, backend).await? {
-        let added = sqlx::raw_sql(&schema::history_checksum_column(backend))
+/// What the history table is like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableState {
+    /// No history table yet.
+    Missing,
+    /// A table from before checksums were kept.
+    WithoutChecksum,
+    /// The table as this version makes it.
+    Current,
+}
+
+/// Creates the history table, or adds the `checksum` column to one from before it (`state`
+/// is what the caller found, under the run's lock); nothing when it is current.
+pub async fn ensure_table(
+    conn: &mut DbConnection,
+    backend: Backend,
+    state: TableState,
+) -> Result<()> {
+    match state {
+        TableState::Current => Ok(()),
+        TableState::Missing => sqlx::raw_sql(&schema::history_table(backend))
             .execute(&mut *conn)
-            .await;
-        // A concurrent run may have added it first.
-        if added.is_err() && !has_checksum_column(conn, backend).await? {
-            added.map_err(db("adding the checksum column to the history table"))?;
+            .await
+            .map(drop)
+            .map_err(db("creating the history table")),
+        TableState::WithoutChecksum => {
+            let added = sqlx::raw_sql(&schema::history_checksum_column(backend))
+                .execute(&mut *conn)
+                .await;
+            // A concurrent run may have added it first.
+            if added.is_err() && table_state(conn, backend).await? != TableState::Current {
+                added.map_err(db("adding the checksum column to the history table"))?;
+            }
+            Ok(())
         }
     }
-    Ok(())
 }
 
-async fn has_checksum_column(conn: &mut DbConnection, backend: Backend) -> Result<bool> {
+/// Whether the history table exists and has its `checksum` column, in one query. Only a run
+/// that records creates the table, as in Django: a command that only reads the history
+/// leaves the database as it found it. PostgreSQL's is looked up in its catalog, not in
+/// `information_schema`, whose views read every table of every schema (slow in a database
+/// of a thousand tenants' schemas).
+pub async fn table_state(conn: &mut DbConnection, backend: Backend) -> Result<TableState> {
     let sql = match backend {
-        Backend::Sqlite => format!("SELECT 1 FROM pragma_table_info('{TABLE}') WHERE name = 'checksum'"),
-        Backend::Postgres => format!("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{TABLE}' AND column_name = 'checksum'"),
-        Backend::Mysql => format!("SELECT 1 FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '{TABLE}' AND column_name = 'checksum'"),
+        Backend::Sqlite => format!(
+            "SELECT (SELECT count(*) FROM pragma_table_info('{TABLE}') WHERE name = 'checksum') \
+             FROM sqlite_master WHERE type = 'table' AND name = '{TABLE}'"
+        ),
+        Backend::Postgres => format!(
+            "SELECT (SELECT count(*) FROM pg_attribute a WHERE a.attrelid = c.oid \
+             AND a.attname = 'checksum' AND NOT a.attisdropped) FROM pg_class c \
+             WHERE c.oid = to_regclass(quote_ident(current_schema()) || '.{TABLE}')"
+        ),
+        Backend::Mysql => format!(
+            "SELECT (SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() \
+             AND table_name = '{TABLE}' AND column_name = 'checksum') \
+             FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{TABLE}'"
+        ),
     };
-    any_row(
-        conn,
-        &sql,
-        "looking for the history table's checksum column",
-    )
-    .await
-}
-
-async fn any_row(conn: &mut DbConnection, sql: &str, context: &str) -> Result<bool> {
-    let rows = sqlx::query(sql)
-        .fetch_all(&mut *conn)
+    let row = sqlx::query(&sql)
+        .fetch_optional(&mut *conn)
         .await
-        .map_err(db(context))?;
-    Ok(!rows.is_empty())
+        .map_err(db("looking for the history table"))?;
+    Ok(match row {
+        None => TableState::Missing,
+        Some(row) => {
+            let n = row
+                .try_get::<i64, _>(0)
+                .or_else(|_| row.try_get::<i32, _>(0).map(i64::from))
+                .map_err(db("looking for the history table"))?;
+            match n {
+                0 => TableState::WithoutChecksum,
+                _ => TableState::Current,
+            }
+        }
+    })
 }
 
-/// Whether the history table exists. Only a run that records creates it, as in Django: a
-/// command that only reads the history leaves the database as it found it.
-async fn has_table(conn: &mut DbConnection, backend: Backend) -> Result<bool> {
-    let sql = match backend {
-        Backend::Sqlite => format!("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '{TABLE}'"),
-        Backend::Postgres => format!("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{TABLE}'"),
-        Backend::Mysql => format!("SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{TABLE}'"),
-    };
-    any_row(conn, &sql, "looking for the history table").await
-}
-
-/// The recorded migrations with their checksums (`None` for rows from before checksums
-/// were kept): none when the history table does not exist yet.
+/// The history table's state and its rows with their checksums (`None` for rows from
+/// before checksums were kept). On PostgreSQL and MySQL this is one query: the rows are
+/// read, and the server's "no such table" (or "no such column") says what is missing. On
+/// SQLite, whose open transaction a failed statement would not harm but whose errors carry
+/// no such code, the catalog is asked first.
 pub async fn history(
     conn: &mut DbConnection,
     backend: Backend,
-) -> Result<BTreeMap<MigrationKey, Option<String>>> {
-    if !has_table(conn, backend).await? {
-        return Ok(BTreeMap::new());
-    }
-    let checksums = has_checksum_column(conn, backend).await?;
-    read(conn, backend, checksums).await
+) -> Result<(TableState, BTreeMap<MigrationKey, Option<String>>)> {
+    let context = "reading the history table";
+    let state = match backend {
+        Backend::Sqlite => table_state(conn, backend).await?,
+        _ => match read(conn, backend, true).await {
+            Ok(rows) => return Ok((TableState::Current, rows)),
+            Err(e) if is_missing(&e, backend, false) => TableState::Missing,
+            Err(e) if is_missing(&e, backend, true) => TableState::WithoutChecksum,
+            Err(e) => return Err(db(context)(e)),
+        },
+    };
+    let rows = match state {
+        TableState::Missing => BTreeMap::new(),
+        s => read(conn, backend, s == TableState::Current)
+            .await
+            .map_err(db(context))?,
+    };
+    Ok((state, rows))
+}
+
+/// Whether `e` is the server saying the history table (or, with `column`, its checksum
+/// column) does not exist: SQLSTATE `42P01`/`42703` on PostgreSQL, `42S02`/`42S22` on MySQL.
+fn is_missing(e: &sqlx::Error, backend: Backend, column: bool) -> bool {
+    let code = match (backend, column) {
+        (Backend::Postgres, false) => "42P01",
+        (Backend::Postgres, true) => "42703",
+        (Backend::Mysql, false) => "42S02",
+        (Backend::Mysql, true) => "42S22",
+        (Backend::Sqlite, _) => return false,
+    };
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some(code))
 }
 
 /// The history table's rows, with their checksums when `checksums` (else `None`).
@@ -103,7 +159,7 @@ async fn read(
     conn: &mut DbConnection,
     backend: Backend,
     checksums: bool,
-) -> Result<BTreeMap<MigrationKey, Option<String>>> {
+) -> sqlx::Result<BTreeMap<MigrationKey, Option<String>>> {
     let q = |s: &str| schema::quote(backend, s);
     let checksum = if checksums {
         q("checksum")
@@ -117,17 +173,12 @@ async fn read(
         q(TABLE)
     ))
     .fetch_all(&mut *conn)
-    .await
-    .map_err(db("reading the history table"))?;
+    .await?;
     rows.iter()
         .map(|r| {
-            let app: String = r.try_get(0).map_err(db("reading the history table"))?;
-            let name: String = r.try_get(1).map_err(db("reading the history table"))?;
-            let checksum = if checksums {
-                text(r, 2).map_err(db("reading the history table"))?
-            } else {
-                None
-            };
+            let app: String = r.try_get(0)?;
+            let name: String = r.try_get(1)?;
+            let checksum = if checksums { text(r, 2)? } else { None };
             Ok((MigrationKey::new(app, name), checksum))
         })
         .collect()
@@ -172,10 +223,7 @@ pub async fn set_checksum(
 
 /// The recorded migrations: none when the history table does not exist yet.
 pub async fn applied(conn: &mut DbConnection, backend: Backend) -> Result<BTreeSet<MigrationKey>> {
-    if !has_table(conn, backend).await? {
-        return Ok(BTreeSet::new());
-    }
-    Ok(read(conn, backend, false).await?.into_keys().collect())
+    Ok(history(conn, backend).await?.1.into_keys().collect())
 }
 
 /// The applied migrations of each of `schemas` of a PostgreSQL database: which of them
@@ -196,7 +244,8 @@ pub async fn schema_histories(
     }
     let list: Vec<String> = schemas.iter().map(|s| lit(s)).collect();
     let with_table = sqlx::query(&format!(
-        "SELECT table_schema::text FROM information_schema.tables WHERE table_name = {} AND table_schema IN ({})",
+        "SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relname = {} AND c.relkind IN ('r', 'p', 'v', 'f') AND n.nspname IN ({})",
         lit(TABLE),
         list.join(", ")
     ))

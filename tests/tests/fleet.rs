@@ -135,3 +135,126 @@ fn a_new_migration_reaches_every_tenant() {
         )
     );
 }
+
+/// `--schemas-query` runs every schema over the fleet's own connections, one per job, the
+/// `search_path` set anew for each: with one job, one connection carries all of them. A
+/// schema that fails costs its connection, and leaves nothing behind; the schemas after it
+/// (on a new connection) each get their own tables and history, never another's.
+#[test]
+fn schemas_from_a_query_share_connections_and_keep_apart() {
+    let Some(db) = TestDb::create(Backend::Postgres, "fleet_schemas") else {
+        return;
+    };
+    let schemas = ["t1", "t2", "t3", "t4", "t5"];
+    for schema in schemas {
+        db.execute(&format!("CREATE SCHEMA {schema}"));
+    }
+    db.execute(&format!(
+        "CREATE TABLE public.tenants (schema_name text); INSERT INTO public.tenants VALUES {}",
+        schemas.map(|s| format!("('{s}')")).join(", ")
+    ));
+    // The third tenant is in the way of the first migration.
+    db.execute("CREATE TABLE t3.crm_note (x integer)");
+    let query = "SELECT schema_name FROM public.tenants ORDER BY 1";
+    let p = TestProject::new("fleet-schemas");
+    let run = |args: &[&str]| {
+        let out = p.migrate_on(Some(&db.url), args, "");
+        let (stdout, stderr) = text(&out);
+        (out.status.code(), format!("{stdout}{stderr}"))
+    };
+    p.models(NOTE);
+    assert_eq!(run(&["makemigrations", "--noinput"]).0, Some(0));
+    p.build();
+
+    let (code, said) = run(&["migrate", "--schemas-query", query, "--jobs", "1"]);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("t3: FAILED: migration crm.0001_initial"),
+        "{said}"
+    );
+    assert!(
+        said.ends_with(
+            "5 target(s): 4 migrated, 0 up to date, 0 with unapplied migrations, 1 failed\n"
+        ),
+        "{said}"
+    );
+    let histories = || {
+        db.rows(
+            "SELECT n.nspname::text, c.relname::text FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relname IN ('crm_note', 'migrate_migrations') AND c.relkind = 'r' ORDER BY 1, 2",
+        )
+    };
+    let expected: Vec<[&str; 2]> = schemas
+        .iter()
+        .flat_map(|s| [[*s, "crm_note"], [*s, "migrate_migrations"]])
+        .collect();
+    assert_eq!(histories(), expected, "nothing in public");
+    // t3's own table is still the one in the way, and nothing is recorded there.
+    let rows = db.rows("SELECT COUNT(*)::text FROM t3.migrate_migrations");
+    assert_eq!(rows, [["0"]]);
+    let rows = db.rows(
+        "SELECT column_name::text FROM information_schema.columns \
+         WHERE table_schema = 't3' AND table_name = 'crm_note'",
+    );
+    assert_eq!(rows, [["x"]]);
+    for s in schemas.iter().filter(|s| **s != "t3") {
+        db.execute(&format!("INSERT INTO {s}.crm_note (title) VALUES ('{s}')"));
+        let rows = db.rows(&format!(
+            "SELECT app || '.' || name FROM {s}.migrate_migrations"
+        ));
+        assert_eq!(rows, [["crm.0001_initial"]], "{s}");
+    }
+
+    // The way cleared and a field added: t3 runs both migrations, the others one.
+    db.execute("DROP TABLE t3.crm_note");
+    p.models(NOTE_WITH_BODY);
+    assert_eq!(run(&["makemigrations", "--noinput"]).0, Some(0));
+    p.build();
+    let (code, said) = run(&[
+        "migrate",
+        "--schemas-query",
+        query,
+        "--jobs",
+        "1",
+        "-v",
+        "2",
+    ]);
+    assert_eq!(code, Some(0), "{said}");
+    assert_eq!(
+        said.matches(": 1 migration(s) applied").count(),
+        4,
+        "{said}"
+    );
+    assert!(said.contains("t3: 2 migration(s) applied"), "{said}");
+    for s in schemas {
+        let rows = db.rows(&format!("SELECT title, body FROM {s}.crm_note"));
+        let kept: &[[&str; 2]] = if s == "t3" { &[] } else { &[[s, ""]] };
+        assert_eq!(rows, kept, "{s}");
+        let rows = db.rows(&format!(
+            "SELECT name FROM {s}.migrate_migrations ORDER BY 1"
+        ));
+        assert_eq!(rows, [["0001_initial"], ["0002_note_body"]], "{s}");
+    }
+
+    // Back on all of them, two at a time, and the rows are kept.
+    let (code, said) = run(&[
+        "migrate",
+        "crm",
+        "0001",
+        "--schemas-query",
+        query,
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(code, Some(0), "{said}");
+    for s in schemas.iter().filter(|s| **s != "t3") {
+        let rows = db.rows(&format!("SELECT title FROM {s}.crm_note"));
+        assert_eq!(rows, [[*s]], "{s}");
+    }
+    let columns = db.rows(
+        "SELECT COUNT(*)::text FROM information_schema.columns \
+         WHERE table_name = 'crm_note' AND column_name = 'body'",
+    );
+    assert_eq!(columns, [["0"]]);
+}

@@ -340,6 +340,30 @@ impl Executor {
             })
     }
 
+    /// Gives the connection back, with the settings it had, to run over again later (a
+    /// fleet's next schema, say).
+    pub async fn release(mut self) -> Result<DbConnection> {
+        if !self.restore.is_empty() {
+            exec(&mut self.session.conn, &self.restore).await?;
+        }
+        Ok(self.session.conn)
+    }
+
+    /// Works in PostgreSQL schema `schema` from now on (its `search_path`): a tenant's
+    /// history table, lock and tables are that schema's.
+    pub async fn use_schema(&mut self, schema: &str) -> Result<()> {
+        if self.session.backend != Backend::Postgres {
+            return Err(Error::NoSchemas {
+                schema: schema.to_owned(),
+            });
+        }
+        let sql = format!(
+            "SET search_path TO {}",
+            schema::quote(Backend::Postgres, schema)
+        );
+        exec(&mut self.session.conn, &sql).await
+    }
+
     /// The backend of the connection.
     pub fn backend(&self) -> Backend {
         self.session.backend
@@ -402,8 +426,9 @@ impl Executor {
         ahead: &RefCell<Option<Prerender<'l>>>,
         report: &mut dyn FnMut(Event<'_>),
     ) -> Result<Vec<Step>> {
-        let history = recorder::history(&mut self.session.conn, self.session.backend).await?;
-        self.check_checksums(loader, &history).await?;
+        let (state, history) =
+            recorder::history(&mut self.session.conn, self.session.backend).await?;
+        let state = self.check_checksums(loader, &history, state).await?;
         let recorded: BTreeSet<MigrationKey> = history.into_keys().collect();
         let applied = loader.effective_applied(&recorded);
         check_history(loader, &applied)?;
@@ -419,7 +444,7 @@ impl Executor {
         if !steps.is_empty() && backend != Backend::Sqlite {
             // Under the lock: PostgreSQL's `CREATE TABLE IF NOT EXISTS` is not safe against
             // a concurrent one. (SQLite creates it in the transaction of the first migration.)
-            recorder::ensure_table(&mut self.session.conn, backend).await?;
+            recorder::ensure_table(&mut self.session.conn, backend, state).await?;
             if backend == Backend::Mysql {
                 mysql::ensure_progress_table(&mut self.session.conn).await?;
             }
@@ -487,12 +512,13 @@ impl Executor {
     /// Refuses to go on while an applied migration's file differs from what was applied
     /// (unless accepted with [`Executor::accept_changed`]); records the checksums of the
     /// accepted ones and of rows from before checksums were kept (upgrading the history
-    /// table first).
+    /// table, found as `state`, first). Returns the table's state after.
     async fn check_checksums(
         &mut self,
         loader: &Loader,
         history: &BTreeMap<MigrationKey, Option<String>>,
-    ) -> Result<()> {
+        state: recorder::TableState,
+    ) -> Result<recorder::TableState> {
         let verification = crate::checksum::verify(loader, history);
         let refused: Vec<String> = verification
             .changed
@@ -509,16 +535,16 @@ impl Executor {
             .chain(self.accepted.iter().filter(|k| history.contains_key(*k)))
             .collect();
         if to_record.is_empty() {
-            return Ok(());
+            return Ok(state);
         }
         let (conn, backend) = (&mut self.session.conn, self.session.backend);
-        recorder::ensure_table(conn, backend).await?;
+        recorder::ensure_table(conn, backend, state).await?;
         for key in to_record {
             if let Some(m) = loader.get(key) {
                 recorder::set_checksum(conn, backend, key, &crate::checksum::checksum(m)).await?;
             }
         }
-        Ok(())
+        Ok(recorder::TableState::Current)
     }
 
     /// The applied migrations whose files changed since and that the next `migrate` may
@@ -581,7 +607,7 @@ impl Executor {
         self.lock(report).await?;
         let history = recorder::history(&mut self.session.conn, self.session.backend).await;
         let unlocked = self.unlock().await;
-        let history = history?;
+        let history = history?.1;
         unlocked?;
         Ok(history)
     }
@@ -644,6 +670,9 @@ impl Executor {
     /// Records a squashed migration once every migration it replaces is applied, so later
     /// runs use it (Django's `check_replacements`).
     async fn check_replacements(&mut self, loader: &Loader) -> Result<()> {
+        if loader.replacements().is_empty() {
+            return Ok(());
+        }
         let recorded = self.applied_locked().await?;
         for (squashed, replaced) in loader.replacements() {
             if !recorded.contains(squashed) && replaced.iter().all(|r| recorded.contains(r)) {

@@ -41,7 +41,8 @@ impl Group {
         }
         self.commit(s).await?;
         // Not atomic, so outside a transaction.
-        recorder::ensure_table(&mut s.conn, s.backend).await?;
+        let state = recorder::table_state(&mut s.conn, s.backend).await?;
+        recorder::ensure_table(&mut s.conn, s.backend, state).await?;
         exec(&mut s.conn, "PRAGMA foreign_keys = OFF").await?;
         let result = self.run_in(s, m, ops, forwards, report).await;
         exec(&mut s.conn, "PRAGMA foreign_keys = ON").await?;
@@ -66,9 +67,10 @@ impl Group {
             // checks what is applied.
             exec(&mut s.conn, "BEGIN IMMEDIATE").await?;
             self.open = Some(Vec::new());
-            recorder::ensure_table(&mut s.conn, s.backend).await?;
             // Read again under the write lock: another run may have gone first.
-            s.history = Some(recorder::applied(&mut s.conn, s.backend).await?);
+            let (state, rows) = recorder::history(&mut s.conn, s.backend).await?;
+            recorder::ensure_table(&mut s.conn, s.backend, state).await?;
+            s.history = Some(rows.into_keys().collect());
         }
         s.queued.push(SAVEPOINT.into());
         match self.run_in(s, m, ops, forwards, report).await {
