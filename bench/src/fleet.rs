@@ -1,10 +1,13 @@
-//! `migrate-bench fleet [SCHEMAS] [--jobs N]`: the shop's tenant apps in SCHEMAS PostgreSQL
-//! schemas (default 1,000) of one database, migrated as a fleet (`migrate --schemas-query`):
-//! (a) the first migration of all of them, (b) one new migration on all of them, (c) nothing
-//! pending; beside (b), the same SQL sent by `psql` over one connection, the DDL's floor.
+//! `migrate-bench fleet [SCHEMAS] [--jobs N] [--no-django]`: the shop's tenant apps in SCHEMAS
+//! PostgreSQL schemas (default 1,000) of one database, migrated as a fleet (`migrate
+//! --schemas-query`): (a) the first migration of all of them, (b) one new migration on all of
+//! them, (c) nothing pending; beside (b), the same SQL sent by `psql` over one connection, the
+//! DDL's floor.
 //!
-//! django-tenants' `migrate_schemas` is not run here (it needs Django, django-tenants and a
-//! Django project of the same models); its figures belong beside these when it is.
+//! Then django-tenants' `migrate_schemas` on as many schemas of another database, with the
+//! same tables written as Django models (`bench/django_tenants/`), sequential and with its
+//! multiprocessing executor: in a virtualenv at `target/bench-venv`, made with pip when it is
+//! not there; when Python or the packages cannot be had, the table says why.
 
 use std::path::Path;
 use std::process::Command;
@@ -13,6 +16,15 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 const DB: &str = "migrate_bench_fleet";
+/// django-tenants' database.
+const DJANGO_DB: &str = "migrate_bench_dt";
+/// What the comparison installs: Django 5.2 (as the suite's other Django figures), and the
+/// django-tenants release that supports it.
+const DJANGO_PACKAGES: [&str; 3] = [
+    "django==5.2.*",
+    "django-tenants==4.0.*",
+    "psycopg2-binary==2.9.*",
+];
 const QUERY: &str = "SELECT schema_name FROM public.tenants ORDER BY 1";
 
 fn server() -> String {
@@ -21,9 +33,56 @@ fn server() -> String {
 }
 
 fn url() -> String {
+    database_url(DB)
+}
+
+fn database_url(db: &str) -> String {
     let server = server();
     let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
-    format!("{base}/{DB}")
+    format!("{base}/{db}")
+}
+
+/// Drops and creates `db`, with `schemas` empty schemas `tenant_00001`… listed in
+/// `table`'s `schema_name` column (created first when `create_table`).
+fn fresh_database(db: &str, schemas: usize, table: &str, create_table: bool) -> anyhow::Result<()> {
+    psql(
+        &server(),
+        &[
+            "-c",
+            &format!("DROP DATABASE IF EXISTS {db}"),
+            "-c",
+            &format!("CREATE DATABASE {db}"),
+        ],
+    )?;
+    if create_table {
+        psql(
+            &database_url(db),
+            &["-c", &format!("CREATE TABLE {table} (schema_name text)")],
+        )?;
+    }
+    tenants(db, schemas, table, "")
+}
+
+/// Adds `schemas` schemas and their rows in `table` (with `extra` columns' values).
+fn tenants(db: &str, schemas: usize, table: &str, extra: &str) -> anyhow::Result<()> {
+    let (columns, values) = match extra {
+        "" => (String::new(), String::new()),
+        extra => {
+            let (c, v) = extra.split_once('=').context("column=value")?;
+            (format!(", {c}"), format!(", {v}"))
+        }
+    };
+    psql(
+        &database_url(db),
+        &[
+            "-c",
+            &format!(
+                "INSERT INTO {table} (schema_name{columns}) SELECT 'tenant_' || lpad(i::text, 5, '0'){values} FROM generate_series(1, {schemas}) i; \
+                 DO $$ DECLARE r record; BEGIN FOR r IN SELECT schema_name FROM {table} LOOP EXECUTE 'CREATE SCHEMA ' || r.schema_name; END LOOP; END $$;"
+            ),
+        ],
+    )?;
+    Ok(())
 }
 
 fn psql(url: &str, args: &[&str]) -> anyhow::Result<String> {
@@ -64,14 +123,16 @@ fn shop(bin: &Path, args: &[&str]) -> anyhow::Result<Duration> {
 pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
     let mut schemas = 1000usize;
     let mut jobs = "8".to_owned();
+    let mut django = true;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--jobs" => jobs = it.next().context("--jobs N")?.clone(),
+            "--no-django" => django = false,
             n => {
                 schemas = n
                     .parse()
-                    .context("migrate-bench fleet [SCHEMAS] [--jobs N]")?
+                    .context("migrate-bench fleet [SCHEMAS] [--jobs N] [--no-django]")?
             }
         }
     }
@@ -92,26 +153,7 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
         bail!("building the shop");
     }
     let bin = ws.join("target").join("release").join("migrate");
-    psql(
-        &server(),
-        &[
-            "-c",
-            &format!("DROP DATABASE IF EXISTS {DB}"),
-            "-c",
-            &format!("CREATE DATABASE {DB}"),
-        ],
-    )?;
-    psql(
-        &url(),
-        &[
-            "-c",
-            &format!(
-                "CREATE TABLE public.tenants (schema_name text); \
-                 INSERT INTO public.tenants SELECT 'tenant_' || lpad(i::text, 5, '0') FROM generate_series(1, {schemas}) i; \
-                 DO $$ DECLARE r record; BEGIN FOR r IN SELECT schema_name FROM public.tenants LOOP EXECUTE 'CREATE SCHEMA ' || r.schema_name; END LOOP; END $$;"
-            ),
-        ],
-    )?;
+    fresh_database(DB, schemas, "public.tenants", true)?;
     let fleet = ["--schemas-query", QUERY, "--jobs", &jobs, "-q"];
     let migrate = |extra: &[&str]| {
         let mut a = vec!["migrate"];
@@ -188,5 +230,143 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
             "NOT up to date"
         }
     );
+    if django {
+        println!();
+        match django_tenants(ws, schemas) {
+            Ok(rows) => {
+                println!("| django-tenants `migrate_schemas`, {schemas} schemas | (a) first migration (4 each) | (b) one new migration | (c) nothing pending |");
+                println!("|---|---|---|---|");
+                for (executor, [a, b, c]) in rows {
+                    let cell = |d: Duration| format!("{:.2} s ({})", d.as_secs_f64(), per(d));
+                    println!("| {executor} | {} | {} | {} |", cell(a), cell(b), cell(c));
+                }
+            }
+            Err(e) => println!("django-tenants: not measured: {e:#}"),
+        }
+    }
     Ok(())
+}
+
+/// The virtualenv's Python, with Django and django-tenants: made with pip when missing.
+fn django_python(ws: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let venv = ws.join("target").join("bench-venv");
+    let python = venv.join("bin").join("python");
+    let ready = |python: &Path| {
+        Command::new(python)
+            .args(["-c", "import django_tenants, psycopg2"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if ready(&python) {
+        return Ok(python);
+    }
+    let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .output()
+        .context("running python3 -m venv")?;
+    if !made.status.success() {
+        bail!(
+            "python3 -m venv: {}",
+            String::from_utf8_lossy(&made.stderr).trim()
+        );
+    }
+    let pip = Command::new(&python)
+        .args(["-m", "pip", "install", "-q"])
+        .args(DJANGO_PACKAGES)
+        .output()
+        .context("running pip")?;
+    if !pip.status.success() || !ready(&python) {
+        bail!(
+            "pip install {DJANGO_PACKAGES:?}: {}",
+            String::from_utf8_lossy(&pip.stderr).trim()
+        );
+    }
+    Ok(python)
+}
+
+/// django-tenants' (a), (b) and (c) on `schemas` schemas, per executor.
+fn django_tenants(ws: &Path, schemas: usize) -> anyhow::Result<Vec<(String, [Duration; 3])>> {
+    let python = django_python(ws)?;
+    let project = ws.join("bench").join("django_tenants");
+    let (host, port) = {
+        let server = server();
+        let after = server.split_once('@').map_or(server.as_str(), |(_, h)| h);
+        let hostport = after.split('/').next().unwrap_or("127.0.0.1:5432");
+        let (h, p) = hostport.split_once(':').unwrap_or((hostport, "5432"));
+        (h.to_owned(), p.to_owned())
+    };
+    let processes = std::thread::available_parallelism().map_or(2, usize::from);
+    let manage = |args: &[&str]| -> anyhow::Result<Duration> {
+        let start = Instant::now();
+        let out = Command::new(&python)
+            .arg("manage.py")
+            .args(args)
+            .args(["-v", "0"])
+            .current_dir(&project)
+            .env("DT_DATABASE", DJANGO_DB)
+            .env("DT_HOST", &host)
+            .env("DT_PORT", &port)
+            .env("DT_PROCESSES", processes.to_string())
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .output()
+            .context("running manage.py")?;
+        let took = start.elapsed();
+        if !out.status.success() {
+            bail!(
+                "manage.py {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(took)
+    };
+    let mut rows = Vec::new();
+    for (executor, label) in [
+        ("standard", "sequential".to_owned()),
+        (
+            "multiprocessing",
+            format!("`--executor multiprocessing`, {processes} processes"),
+        ),
+    ] {
+        psql(
+            &server(),
+            &[
+                "-c",
+                &format!("DROP DATABASE IF EXISTS {DJANGO_DB}"),
+                "-c",
+                &format!("CREATE DATABASE {DJANGO_DB}"),
+            ],
+        )?;
+        manage(&["migrate_schemas", "--shared"])?;
+        tenants(DJANGO_DB, schemas, "public_app_client", "name='t'")?;
+        let run = ["migrate_schemas", "--tenant", "--executor", executor];
+        let first = manage(&run)?;
+        manage(&[
+            "migrate_schemas",
+            "--tenant",
+            "--executor",
+            executor,
+            "catalog",
+            "0001",
+        ])?;
+        let one_new = manage(&run)?;
+        let nothing = manage(&run)?;
+        // Every schema has the new column.
+        let n = psql(
+            &database_url(DJANGO_DB),
+            &[
+                "-At",
+                "-c",
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'catalog_product' AND column_name = 'status'",
+            ],
+        )?;
+        if n.trim() != schemas.to_string() {
+            bail!(
+                "django-tenants left {} of {schemas} schemas with the new column",
+                n.trim()
+            );
+        }
+        rows.push((label, [first, one_new, nothing]));
+    }
+    Ok(rows)
 }
