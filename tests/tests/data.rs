@@ -572,3 +572,213 @@ fn every_operation_keeps_the_rows_forwards_and_backwards() {
         assert_eq!(ids, [["8".to_owned()]], "{}", db.backend);
     }
 }
+
+/// Columns added with a constant default, NOT NULL or not, and a nullable one, to a table
+/// that holds rows: every existing row gets the default (NULL for the nullable one), the
+/// schema is the models', and going back keeps every other value. SQLite adds them with its
+/// own `ADD COLUMN`, without rebuilding the table (issue 21: a rebuild copies every row).
+#[test]
+fn columns_with_constant_defaults_are_added_in_place_with_their_values() {
+    let before = model(
+        "Item",
+        "shop_item",
+        vec![Field::auto_id(), Field::new("name", Varchar(20))],
+    );
+    let mut after = before.clone();
+    push_field(
+        &mut after,
+        Field::new("status", Varchar(8)).default("active"),
+    );
+    push_field(&mut after, Field::new("qty", Integer).default(3));
+    push_field(&mut after, Field::new("flag", Boolean).default(true));
+    push_field(&mut after, Field::new("note", Varchar(20)).null());
+    let state = |m: &ModelState| {
+        let mut s = ProjectState::new();
+        s.add_model(m.clone());
+        s
+    };
+    let (s1, s2) = (state(&before), state(&after));
+    let leaves = BTreeMap::new();
+    let first = Autodetector {
+        from: &ProjectState::new(),
+        to: &s1,
+        hints: &RenameHints::default(),
+        leaves: &leaves,
+    }
+    .changes(&mut OneOff)
+    .unwrap()
+    .migrations;
+    let leaves = BTreeMap::from([(Name::from(APP), first[0].key())]);
+    let second = Autodetector {
+        from: &s1,
+        to: &s2,
+        hints: &RenameHints::default(),
+        leaves: &leaves,
+    }
+    .changes(&mut OneOff)
+    .unwrap()
+    .migrations;
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].operations.len(), 4, "{:?}", second[0].operations);
+    for backend in Backend::ALL {
+        let ops = migrate_core::schema::render_migration(backend, &second[0], &s1, false).unwrap();
+        let sql: Vec<&String> = ops.iter().flat_map(|o| &o.statements).collect();
+        assert_eq!(
+            sql.len(),
+            4,
+            "{backend}: one ALTER TABLE per column: {sql:#?}"
+        );
+        assert!(
+            sql.iter()
+                .all(|s| s.contains("ADD COLUMN") && !s.contains("new__")),
+            "{backend}: {sql:#?}"
+        );
+    }
+    let all: Vec<Migration> = first.iter().chain(&second).cloned().collect();
+    for db in TestDb::all("data_constant_defaults") {
+        let q = |s: &str| quote(db.backend, s);
+        migrate(&db, &all, Target::Migration(first[0].key()));
+        db.execute(&format!(
+            "INSERT INTO {} ({}) VALUES ('a'), ('b''s'), ('c')",
+            q("shop_item"),
+            q("name")
+        ));
+        let names = || {
+            db.rows(&format!(
+                "SELECT {}, {} FROM {} ORDER BY 1",
+                db.text(&q("id")),
+                q("name"),
+                q("shop_item")
+            ))
+        };
+        let kept = names();
+        migrate(&db, &all, Target::All);
+        assert_eq!(db.introspect(), expected(&s2, db.backend), "{}", db.backend);
+        let rows = db.values(&format!(
+            "SELECT {}, {}, {}, CASE WHEN {} THEN 'yes' ELSE 'no' END, {} FROM {} ORDER BY {}",
+            q("name"),
+            q("status"),
+            db.text(&q("qty")),
+            q("flag"),
+            q("note"),
+            q("shop_item"),
+            q("id")
+        ));
+        let row = |name: &str| {
+            vec![
+                Some(name.to_owned()),
+                Some("active".to_owned()),
+                Some("3".to_owned()),
+                Some("yes".to_owned()),
+                None,
+            ]
+        };
+        assert_eq!(rows, [row("a"), row("b's"), row("c")], "{}", db.backend);
+        migrate(&db, &all, Target::Migration(first[0].key()));
+        assert_eq!(db.introspect(), expected(&s1, db.backend), "{}", db.backend);
+        assert_eq!(names(), kept, "{}", db.backend);
+    }
+}
+
+/// Changes to one table that SQLite cannot make with `ALTER TABLE`, in one migration: a
+/// field removed, a varchar widened, a nullable field made NOT NULL with a one-off value for
+/// the NULLs, a check added. SQLite makes the table again once for all four, not four
+/// times, both ways (issue 21), and every backend keeps the rows.
+#[test]
+fn one_migration_rebuilds_a_sqlite_table_once() {
+    let before = model(
+        "Item",
+        "shop_item",
+        vec![
+            Field::auto_id(),
+            Field::new("name", Varchar(20)),
+            Field::new("note", Varchar(20)).null(),
+            Field::new("price", Integer),
+            Field::new("old", Varchar(10)).null(),
+        ],
+    );
+    let mut after = before.clone();
+    remove_field(&mut after, "old");
+    edit_field(&mut after, "name", |f| Field {
+        ty: Varchar(40).into(),
+        ..f
+    });
+    edit_field(&mut after, "note", |f| Field { null: false, ..f });
+    after.constraints = vec![Constraint::check("item_price_positive", "price >= 0")].into();
+    let state = |m: &ModelState| {
+        let mut s = ProjectState::new();
+        s.add_model(m.clone());
+        s
+    };
+    let (s1, s2) = (state(&before), state(&after));
+    let changes =
+        |from: &ProjectState, to: &ProjectState, leaves: &BTreeMap<Name, MigrationKey>| {
+            Autodetector {
+                from,
+                to,
+                hints: &RenameHints::default(),
+                leaves,
+            }
+            .changes(&mut OneOff)
+            .unwrap()
+            .migrations
+        };
+    let first = changes(&ProjectState::new(), &s1, &BTreeMap::new());
+    let second = changes(
+        &s1,
+        &s2,
+        &BTreeMap::from([(Name::from(APP), first[0].key())]),
+    );
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].operations.len(), 4, "{:?}", second[0].operations);
+    for backwards in [false, true] {
+        let ops =
+            migrate_core::schema::render_migration(Backend::Sqlite, &second[0], &s1, backwards)
+                .unwrap();
+        let copies: Vec<&String> = ops
+            .iter()
+            .flat_map(|o| &o.statements)
+            .filter(|s| s.starts_with("CREATE TABLE \"new__shop_item\""))
+            .collect();
+        assert_eq!(copies.len(), 1, "backwards: {backwards}: {ops:#?}");
+        assert_eq!(ops[0].statements.len(), 4, "{ops:#?}");
+    }
+    let all: Vec<Migration> = first.iter().chain(&second).cloned().collect();
+    for db in TestDb::all("data_one_rebuild") {
+        let q = |s: &str| quote(db.backend, s);
+        migrate(&db, &all, Target::Migration(first[0].key()));
+        db.execute(&format!(
+            "INSERT INTO {} ({}, {}, {}, {}) VALUES ('a', NULL, 1, 'x'), ('b''s', 'kept', 2, NULL)",
+            q("shop_item"),
+            q("name"),
+            q("note"),
+            q("price"),
+            q("old")
+        ));
+        let read = || {
+            db.values(&format!(
+                "SELECT {}, {}, {} FROM {} ORDER BY {}",
+                q("name"),
+                q("note"),
+                db.text(&q("price")),
+                q("shop_item"),
+                q("id")
+            ))
+        };
+        let row = |n: &str, note: &str, p: &str| {
+            vec![
+                Some(n.to_owned()),
+                Some(note.to_owned()),
+                Some(p.to_owned()),
+            ]
+        };
+        let filled = [row("a", "n/a", "1"), row("b's", "kept", "2")];
+        migrate(&db, &all, Target::All);
+        assert_eq!(db.introspect(), expected(&s2, db.backend), "{}", db.backend);
+        assert_eq!(read(), filled, "{}", db.backend);
+        migrate(&db, &all, Target::Migration(first[0].key()));
+        assert_eq!(db.introspect(), expected(&s1, db.backend), "{}", db.backend);
+        // The one-off values stay; the removed field comes back empty.
+        assert_eq!(read(), filled, "{}", db.backend);
+    }
+}

@@ -256,7 +256,10 @@ impl<'a> Linter<'a> {
                     problem,
                 })
         };
-        for op in &m.operations {
+        // SQLite: the rest of the migration rendered as it runs, from the first operation on
+        // a table that exists, so that changes sharing one rebuild are said once.
+        let mut sqlite_rest: Option<(usize, Vec<crate::schema::RenderedOp>)> = None;
+        for (i, op) in m.operations.iter().enumerate() {
             // Tables made in this run are new and empty: nothing an operation does to them
             // needs its SQL judged, and the state changes in place (a run on a fresh
             // database renders next to nothing).
@@ -274,8 +277,20 @@ impl<'a> Linter<'a> {
             }
             let mut after = state.clone();
             apply(op, &mut after)?;
-            let statements =
-                crate::schema::forwards(self.target.backend, &m.app, op, state, &after)?;
+            let statements = match self.target.backend {
+                Backend::Sqlite if m.operations.len() > 1 => {
+                    if sqlite_rest.is_none() {
+                        let mut rest = m.clone();
+                        rest.operations = m.operations[i..].to_vec();
+                        let rendered =
+                            crate::schema::render_migration(Backend::Sqlite, &rest, state, false)?;
+                        sqlite_rest = Some((i, rendered));
+                    }
+                    let (start, rendered) = sqlite_rest.as_mut().expect("rendered above");
+                    std::mem::take(&mut rendered[i - *start].statements)
+                }
+                backend => crate::schema::forwards(backend, &m.app, op, state, &after)?,
+            };
             // A table this operation makes is new: its indexes and keys cost nothing.
             for s in &statements {
                 if let Some(table) = created_table(self.target.backend, s) {
@@ -724,7 +739,7 @@ impl Check<'_> {
                     "sqlite-rebuild",
                     rebuilt,
                     format!("makes table {rebuilt} again and copies every row into it; the database takes no other writes meanwhile"),
-                    Some("put the changes to one table into one migration, so that it is made again once".into()),
+                    Some("put the changes to one table next to each other in one migration: they share one rebuild".into()),
                 );
             }
             return;

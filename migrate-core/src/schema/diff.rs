@@ -18,8 +18,8 @@ pub(crate) struct Hints {
     pub join_column_renames: Vec<(String, String)>,
     /// An index renamed `(from, to)`.
     pub index_rename: Option<(String, String)>,
-    /// A value for existing rows of a column becoming (or added as) NOT NULL.
-    pub one_off: Option<(String, Value)>,
+    /// Values for existing rows of columns becoming (or added as) NOT NULL, by column.
+    pub one_offs: Vec<(String, Value)>,
 }
 
 impl Hints {
@@ -38,7 +38,7 @@ impl Hints {
                 .map(|(a, b)| (b.clone(), a.clone()))
                 .collect(),
             index_rename: self.index_rename.clone().map(|(a, b)| (b, a)),
-            one_off: None,
+            one_offs: Vec::new(),
         }
     }
 }
@@ -280,9 +280,9 @@ fn alter(old: &Table, new: &Table, hints: &Hints) -> Alter {
                 };
                 if o_renamed != *n {
                     let one_off = hints
-                        .one_off
-                        .as_ref()
-                        .filter(|(c, _)| *c == n.name && o.nullable && !n.nullable)
+                        .one_offs
+                        .iter()
+                        .find(|(c, _)| *c == n.name && o.nullable && !n.nullable)
                         .map(|(_, v)| v.clone());
                     a.alter_columns.push((o_renamed, n.clone(), one_off));
                 }
@@ -293,9 +293,9 @@ fn alter(old: &Table, new: &Table, hints: &Hints) -> Alter {
         let exists = old.columns.iter().any(|o| after_rename(&o.name) == n.name);
         if !exists {
             let one_off = hints
-                .one_off
-                .as_ref()
-                .filter(|(c, _)| *c == n.name)
+                .one_offs
+                .iter()
+                .find(|(c, _)| *c == n.name)
                 .map(|(_, v)| v.clone());
             a.add_columns.push((n.clone(), one_off));
         }

@@ -156,6 +156,9 @@ pub struct RenderedOp {
     pub statements: Vec<String>,
     /// For a Rust operation, the states before and after it.
     pub states: Option<(ProjectState, ProjectState)>,
+    /// On SQLite: its change is made by the rebuild of the operation run before it, which
+    /// rebuilds the table once for both (its own statements are then none).
+    pub in_rebuild_before: bool,
 }
 
 /// A whole migration, forwards or backwards from the state before it, one entry per
@@ -182,7 +185,7 @@ pub fn render_migration(
     } else {
         (0..m.operations.len()).collect()
     };
-    order
+    let mut rendered = order
         .into_iter()
         .map(|index| {
             let op = &m.operations[index];
@@ -204,9 +207,14 @@ pub fn render_migration(
                 index,
                 statements,
                 states,
+                in_rebuild_before: false,
             })
         })
-        .collect()
+        .collect::<Result<Vec<RenderedOp>>>()?;
+    if backend == Backend::Sqlite {
+        sqlite::merge_rebuilds(&m.app, &m.operations, &states, backwards, &mut rendered)?;
+    }
+    Ok(rendered)
 }
 
 /// The statements of a whole migration, each operation's under a comment naming it, forwards
@@ -219,7 +227,11 @@ pub fn migration_sql(
 ) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for rendered in render_migration(backend, m, before, backwards)? {
-        out.push(format!("-- {}", m.operations[rendered.index].describe()));
+        let op = m.operations[rendered.index].describe();
+        out.push(match rendered.in_rebuild_before {
+            true => format!("-- {op} (made by the rebuild above)"),
+            false => format!("-- {op}"),
+        });
         out.extend(rendered.statements);
     }
     Ok(out)
@@ -283,19 +295,21 @@ fn hints(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState)
                     .column_renames
                     .push((key(&a.model), from, a.field.column.to_string()));
             }
-            hints.one_off = a
-                .one_off_default
-                .clone()
-                .map(|v| (a.field.column.to_string(), v));
+            hints.one_offs.extend(
+                a.one_off_default
+                    .clone()
+                    .map(|v| (a.field.column.to_string(), v)),
+            );
         }
         Operation::RenameIndex(r) => {
             hints.index_rename = Some((r.old_name.to_string(), r.new_name.to_string()));
         }
         Operation::AddField(a) => {
-            hints.one_off = a
-                .one_off_default
-                .clone()
-                .map(|v| (a.field.column.to_string(), v));
+            hints.one_offs.extend(
+                a.one_off_default
+                    .clone()
+                    .map(|v| (a.field.column.to_string(), v)),
+            );
         }
         _ => {}
     }

@@ -1,11 +1,15 @@
-//! SQLite: renames, index changes and plain nullable columns are done in place; anything
-//! else rebuilds the table (new table, copy every row, drop, rename, recreate indexes), as
+//! SQLite: renames, index changes, nullable columns and columns with a constant default
+//! are done in place; anything else rebuilds the table (new table, copy every row, drop, rename, recreate indexes), as
 //! Django does.
 
-use super::diff::{Alter, TableDiff};
+use std::collections::BTreeSet;
+
+use super::diff::{Alter, Hints, TableDiff};
 use super::sql::column_literal;
-use super::{quote, render_create, render_drop, sql, Backend, KeyRole};
+use super::{quote, render_create, render_drop, sql, Backend, KeyRole, RenderedOp};
 use crate::error::Result;
+use crate::operations::Operation;
+use crate::state::{ModelKey, ProjectState};
 
 const B: Backend = Backend::Sqlite;
 
@@ -31,7 +35,20 @@ fn in_place(a: &Alter) -> bool {
         && a.alter_columns.is_empty()
         && a.add_columns
             .iter()
-            .all(|(c, one_off)| c.nullable && c.default.is_none() && one_off.is_none())
+            .all(|(c, one_off)| addable(c, one_off.as_ref()))
+}
+
+/// Whether `ALTER TABLE … ADD COLUMN` can add `c`, filling existing rows as the rebuild
+/// would: a nullable column without a default (NULL everywhere), or one whose default is a
+/// constant (that value everywhere, NOT NULL or not). A computed default (the current time,
+/// a new UUID per row), which SQLite refuses there, or a one-off value for existing rows
+/// that differs from the default, needs the rebuild.
+fn addable(c: &crate::state::Column, one_off: Option<&crate::fields::Value>) -> bool {
+    match (&c.default, one_off) {
+        (None, None) => c.nullable,
+        (Some(default), None) => !default.is_computed(),
+        (_, Some(_)) => false,
+    }
 }
 
 fn alter_in_place(a: &Alter, out: &mut Vec<String>) {
@@ -49,7 +66,7 @@ fn alter_in_place(a: &Alter, out: &mut Vec<String>) {
         out.push(sql::rename_column(B, table, from, to));
     }
     for (c, _) in &a.add_columns {
-        let def = sql::column_def(B, c, KeyRole::None, None);
+        let def = sql::column_def(B, c, KeyRole::None, c.default.as_ref());
         out.push(sql::add_column(B, table, &def));
     }
     let renamed: Vec<&str> = a.rename_indexes.iter().map(|(_, to)| to.as_str()).collect();
@@ -115,4 +132,107 @@ fn rebuild(a: &Alter, out: &mut Vec<String>) {
     for i in &a.new.indexes {
         out.push(sql::create_index(B, &a.new.name, i));
     }
+}
+
+/// Consecutive operations that each rebuild the same table rebuild it once, from the state
+/// before the first to the state after the last (issue 21: a rebuild copies every row). Only
+/// field and constraint operations on the model's own table join, each on fields (and
+/// constraints) the others leave alone, none renaming a column: then one rebuild leaves the
+/// rows as the rebuilds one after the other would. The first operation (in the order they
+/// run) gets the statements; the others get none.
+pub(super) fn merge_rebuilds(
+    app: &str,
+    ops: &[Operation],
+    states: &[ProjectState],
+    backwards: bool,
+    rendered: &mut [RenderedOp],
+) -> Result<()> {
+    let mut i = 0;
+    while i < rendered.len() {
+        let Some(model) = rebuilds(app, ops, states, &rendered[i]) else {
+            i += 1;
+            continue;
+        };
+        let mut touched: BTreeSet<String> = touches(&ops[rendered[i].index]);
+        let mut j = i + 1;
+        while j < rendered.len()
+            && rebuilds(app, ops, states, &rendered[j]).as_ref() == Some(&model)
+        {
+            let more = touches(&ops[rendered[j].index]);
+            if !touched.is_disjoint(&more) {
+                break;
+            }
+            touched.extend(more);
+            j += 1;
+        }
+        if j - i > 1 {
+            let (a, b) = (rendered[i].index, rendered[j - 1].index);
+            let (first, last) = (a.min(b), a.max(b));
+            let (before, after) = (&states[first], &states[last + 1]);
+            let op = &ops[first];
+            let statements = if backwards {
+                super::render(B, app, op, after, before, &Hints::default())?
+            } else {
+                let mut hints = Hints::default();
+                for op in &ops[first..=last] {
+                    hints
+                        .one_offs
+                        .extend(super::hints(app, op, before, after).one_offs);
+                }
+                super::render(B, app, op, before, after, &hints)?
+            };
+            rendered[i].statements = statements;
+            for r in &mut rendered[i + 1..j] {
+                r.statements.clear();
+                r.in_rebuild_before = true;
+            }
+        }
+        i = j;
+    }
+    Ok(())
+}
+
+/// The model whose own table `r` rebuilds, when it is an operation that may share that
+/// rebuild with its neighbours.
+fn rebuilds(
+    app: &str,
+    ops: &[Operation],
+    states: &[ProjectState],
+    r: &RenderedOp,
+) -> Option<ModelKey> {
+    let op = &ops[r.index];
+    let (before, after) = (&states[r.index], &states[r.index + 1]);
+    let key = ModelKey::new(app.to_owned(), op.model_name()?.to_owned());
+    let (old, new) = (before.model(&key)?, after.model(&key)?);
+    let column = |m: &crate::state::ModelState, name: &str| {
+        m.field(name)
+            .filter(|f| f.ty.has_column() && !f.primary_key)
+            .map(|f| f.column.clone())
+    };
+    let joins = match op {
+        Operation::AddField(a) => column(new, &a.field.name).is_some(),
+        Operation::RemoveField(r) => column(old, &r.name).is_some(),
+        Operation::AlterField(a) => {
+            let from = column(old, &a.field.name);
+            from.is_some() && from == column(new, &a.field.name)
+        }
+        Operation::AddConstraint(_) | Operation::RemoveConstraint(_) => true,
+        _ => false,
+    };
+    let copy = format!("CREATE TABLE {}", quote(B, &format!("new__{}", new.table)));
+    (joins && old.table == new.table && r.statements.iter().any(|s| s.starts_with(&copy)))
+        .then_some(key)
+}
+
+/// The fields and constraints an operation changes.
+fn touches(op: &Operation) -> BTreeSet<String> {
+    let name = match op {
+        Operation::AddField(a) => format!("field {}", a.field.name),
+        Operation::RemoveField(r) => format!("field {}", r.name),
+        Operation::AlterField(a) => format!("field {}", a.field.name),
+        Operation::AddConstraint(a) => format!("constraint {}", a.constraint.name()),
+        Operation::RemoveConstraint(r) => format!("constraint {}", r.name),
+        _ => String::new(),
+    };
+    BTreeSet::from([name])
 }
