@@ -767,20 +767,55 @@ fn cut_into_migrations(ops: Vec<Planned>, leaves: &BTreeMap<Name, MigrationKey>)
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut open: HashMap<Name, usize> = HashMap::new();
     let mut chunk_of: Vec<usize> = Vec::with_capacity(ops.len());
-    // Whether chunk `from` reaches chunk `to` through dependencies.
-    fn reaches(chunks: &[Chunk], from: usize, to: usize) -> bool {
-        let mut stack = vec![from];
-        let mut seen = HashSet::new();
-        while let Some(c) = stack.pop() {
-            if c == to {
+    /// Whether chunk `from` reaches chunk `to` through dependencies, remembered: a "yes"
+    /// stays true, dependencies being only ever added; a "no" holds until the next one is.
+    /// Without it, each operation that depends on another app searched the chunks afresh,
+    /// which grew faster than the models (issue 21).
+    #[derive(Default)]
+    struct Reach {
+        yes: HashSet<(usize, usize)>,
+        no: HashSet<(usize, usize)>,
+        /// The search each chunk was last seen by.
+        seen: Vec<usize>,
+        search: usize,
+        stack: Vec<usize>,
+    }
+    impl Reach {
+        fn reaches(&mut self, chunks: &[Chunk], from: usize, to: usize) -> bool {
+            if from == to || self.yes.contains(&(from, to)) {
                 return true;
             }
-            if seen.insert(c) {
-                stack.extend(chunks[c].deps.iter().copied());
+            if self.no.contains(&(from, to)) {
+                return false;
             }
+            self.search += 1;
+            self.seen.resize(chunks.len(), 0);
+            self.stack.clear();
+            self.stack.push(from);
+            let mut found = false;
+            while let Some(c) = self.stack.pop() {
+                if c == to {
+                    found = true;
+                    break;
+                }
+                if self.seen[c] != self.search {
+                    self.seen[c] = self.search;
+                    self.stack.extend(chunks[c].deps.iter().copied());
+                }
+            }
+            match found {
+                true => self.yes.insert((from, to)),
+                false => self.no.insert((from, to)),
+            };
+            found
         }
-        false
+
+        /// A chunk gained a dependency: a "no" may be a "yes" now.
+        fn added(&mut self) {
+            self.no.clear();
+        }
     }
+    let mut reach = Reach::default();
     for planned in ops {
         let dep_chunks: BTreeSet<usize> = planned
             .deps
@@ -790,7 +825,7 @@ fn cut_into_migrations(ops: Vec<Planned>, leaves: &BTreeMap<Name, MigrationKey>)
             .collect();
         let current = open.get(&planned.app).copied();
         let chunk = match current {
-            Some(c) if !dep_chunks.iter().any(|&d| reaches(&chunks, d, c)) => c,
+            Some(c) if !dep_chunks.iter().any(|&d| reach.reaches(&chunks, d, c)) => c,
             _ => {
                 chunks.push(Chunk {
                     app: planned.app.clone(),
@@ -802,7 +837,11 @@ fn cut_into_migrations(ops: Vec<Planned>, leaves: &BTreeMap<Name, MigrationKey>)
                 chunks.len() - 1
             }
         };
+        let had = chunks[chunk].deps.len();
         chunks[chunk].deps.extend(dep_chunks);
+        if chunks[chunk].deps.len() != had {
+            reach.added();
+        }
         for model in planned.external {
             chunks[chunk].external.insert(model.app);
         }
@@ -826,11 +865,13 @@ fn cut_into_migrations(ops: Vec<Planned>, leaves: &BTreeMap<Name, MigrationKey>)
                 own.iter()
                     .rev()
                     .copied()
-                    .find(|&c| c != i && !reaches(&chunks, c, i))
+                    .find(|&c| c != i && !reach.reaches(&chunks, c, i))
             });
             match newest {
                 Some(c) => {
-                    chunks[i].deps.insert(c);
+                    if chunks[i].deps.insert(c) {
+                        reach.added();
+                    }
                 }
                 None => leaf_deps.extend(leaves.get(&app).cloned()),
             }
