@@ -50,11 +50,25 @@ fn autodetect(
 fn main() {
     // `cargo test --benches` runs this binary with `--bench` absent: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
+    // `--models N`: autodetection from scratch of N models (apps of 50), once, and nothing
+    // else: what `valgrind --tool=callgrind` counts the instructions of, size by size.
+    let only = std::env::args()
+        .skip_while(|a| a != "--models")
+        .nth(1)
+        .map(|n| n.parse::<usize>().expect("--models N"));
+    if let Some(n) = only {
+        let to = models(n.div_ceil(50), 50.min(n), SEED);
+        println!(
+            "{} migrations",
+            autodetect(&ProjectState::new(), &to, &BTreeMap::new())
+        );
+        return;
+    }
     let runs = if quick { 1 } else { 7 };
     let empty = ProjectState::new();
     let no_leaves = BTreeMap::new();
     println!("{:<58} {:>13}", "workload (median)", "time");
-    for (apps, per_app) in [(10, 10), (20, 25), (40, 50)] {
+    for (apps, per_app) in [(10, 10), (20, 25), (40, 50), (100, 50), (200, 50)] {
         let to = models(apps, per_app, SEED);
         let label = format!("{} models", apps * per_app);
         let t = median(runs, || {

@@ -767,52 +767,46 @@ fn cut_into_migrations(ops: Vec<Planned>, leaves: &BTreeMap<Name, MigrationKey>)
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut open: HashMap<Name, usize> = HashMap::new();
     let mut chunk_of: Vec<usize> = Vec::with_capacity(ops.len());
-    /// Whether chunk `from` reaches chunk `to` through dependencies, remembered: a "yes"
-    /// stays true, dependencies being only ever added; a "no" holds until the next one is.
-    /// Without it, each operation that depends on another app searched the chunks afresh,
-    /// which grew faster than the models (issue 21).
+    /// What each chunk reaches through dependencies, as a bit set per chunk, kept up to date
+    /// as dependencies are added (they are never removed): a question is one bit. Without
+    /// it, each operation that depends on another app searched the chunks afresh, which grew
+    /// faster than the models (issue 21).
     #[derive(Default)]
     struct Reach {
-        yes: HashSet<(usize, usize)>,
-        no: HashSet<(usize, usize)>,
-        /// The search each chunk was last seen by.
-        seen: Vec<usize>,
-        search: usize,
-        stack: Vec<usize>,
+        sets: Vec<Vec<u64>>,
     }
     impl Reach {
-        fn reaches(&mut self, chunks: &[Chunk], from: usize, to: usize) -> bool {
-            if from == to || self.yes.contains(&(from, to)) {
-                return true;
-            }
-            if self.no.contains(&(from, to)) {
-                return false;
-            }
-            self.search += 1;
-            self.seen.resize(chunks.len(), 0);
-            self.stack.clear();
-            self.stack.push(from);
-            let mut found = false;
-            while let Some(c) = self.stack.pop() {
-                if c == to {
-                    found = true;
-                    break;
-                }
-                if self.seen[c] != self.search {
-                    self.seen[c] = self.search;
-                    self.stack.extend(chunks[c].deps.iter().copied());
-                }
-            }
-            match found {
-                true => self.yes.insert((from, to)),
-                false => self.no.insert((from, to)),
-            };
-            found
+        fn has(set: &[u64], i: usize) -> bool {
+            set.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
         }
 
-        /// A chunk gained a dependency: a "no" may be a "yes" now.
-        fn added(&mut self) {
-            self.no.clear();
+        fn reaches(&self, from: usize, to: usize) -> bool {
+            from == to || Self::has(&self.sets[from], to)
+        }
+
+        /// A new chunk, which nothing depends on yet.
+        fn chunk(&mut self) {
+            self.sets.push(Vec::new());
+        }
+
+        /// Chunk `from` now depends on `to`: it and every chunk that reaches it reach `to`
+        /// and all `to` reaches.
+        fn depend(&mut self, from: usize, to: usize) {
+            let mut gained = self.sets[to].clone();
+            let words = gained.len().max(to / 64 + 1);
+            gained.resize(words, 0);
+            gained[to / 64] |= 1 << (to % 64);
+            for x in 0..self.sets.len() {
+                if x == from || Self::has(&self.sets[x], from) {
+                    let set = &mut self.sets[x];
+                    if set.len() < words {
+                        set.resize(words, 0);
+                    }
+                    for (w, g) in set.iter_mut().zip(&gained) {
+                        *w |= g;
+                    }
+                }
+            }
         }
     }
     let mut reach = Reach::default();
@@ -825,7 +819,7 @@ fn cut_into_migrations(ops: Vec<Planned>, leaves: &BTreeMap<Name, MigrationKey>)
             .collect();
         let current = open.get(&planned.app).copied();
         let chunk = match current {
-            Some(c) if !dep_chunks.iter().any(|&d| reach.reaches(&chunks, d, c)) => c,
+            Some(c) if !dep_chunks.iter().any(|&d| reach.reaches(d, c)) => c,
             _ => {
                 chunks.push(Chunk {
                     app: planned.app.clone(),
@@ -833,14 +827,19 @@ fn cut_into_migrations(ops: Vec<Planned>, leaves: &BTreeMap<Name, MigrationKey>)
                     deps: current.into_iter().collect(),
                     external: BTreeSet::new(),
                 });
-                open.insert(planned.app.clone(), chunks.len() - 1);
-                chunks.len() - 1
+                let new = chunks.len() - 1;
+                reach.chunk();
+                if let Some(c) = current {
+                    reach.depend(new, c);
+                }
+                open.insert(planned.app.clone(), new);
+                new
             }
         };
-        let had = chunks[chunk].deps.len();
-        chunks[chunk].deps.extend(dep_chunks);
-        if chunks[chunk].deps.len() != had {
-            reach.added();
+        for d in dep_chunks {
+            if chunks[chunk].deps.insert(d) {
+                reach.depend(chunk, d);
+            }
         }
         for model in planned.external {
             chunks[chunk].external.insert(model.app);
@@ -858,22 +857,22 @@ fn cut_into_migrations(ops: Vec<Planned>, leaves: &BTreeMap<Name, MigrationKey>)
         of_app.entry(chunk.app.clone()).or_default().push(i);
     }
     let mut external_deps: Vec<BTreeSet<MigrationKey>> = Vec::with_capacity(chunks.len());
-    for i in 0..chunks.len() {
+    for (i, chunk) in chunks.iter_mut().enumerate() {
         let mut leaf_deps = BTreeSet::new();
-        for app in chunks[i].external.clone() {
-            let newest = of_app.get(&app).and_then(|own| {
+        for app in &chunk.external {
+            let newest = of_app.get(app).and_then(|own| {
                 own.iter()
                     .rev()
                     .copied()
-                    .find(|&c| c != i && !reach.reaches(&chunks, c, i))
+                    .find(|&c| c != i && !reach.reaches(c, i))
             });
             match newest {
                 Some(c) => {
-                    if chunks[i].deps.insert(c) {
-                        reach.added();
+                    if chunk.deps.insert(c) {
+                        reach.depend(i, c);
                     }
                 }
-                None => leaf_deps.extend(leaves.get(&app).cloned()),
+                None => leaf_deps.extend(leaves.get(app).cloned()),
             }
         }
         external_deps.push(leaf_deps);

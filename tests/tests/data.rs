@@ -594,7 +594,7 @@ fn columns_with_constant_defaults_are_added_in_place_with_their_values() {
     push_field(&mut after, Field::new("note", Varchar(20)).null());
     let state = |m: &ModelState| {
         let mut s = ProjectState::new();
-        s.add_model(m.clone());
+        s.add_model(m.clone()).unwrap();
         s
     };
     let (s1, s2) = (state(&before), state(&after));
@@ -707,7 +707,7 @@ fn one_migration_rebuilds_a_sqlite_table_once() {
     after.constraints = vec![Constraint::check("item_price_positive", "price >= 0")].into();
     let state = |m: &ModelState| {
         let mut s = ProjectState::new();
-        s.add_model(m.clone());
+        s.add_model(m.clone()).unwrap();
         s
     };
     let (s1, s2) = (state(&before), state(&after));
