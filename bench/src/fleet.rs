@@ -42,9 +42,8 @@ fn database_url(db: &str) -> String {
     format!("{base}/{db}")
 }
 
-/// Drops and creates `db`, with `schemas` empty schemas `tenant_00001`… listed in
-/// `table`'s `schema_name` column (created first when `create_table`).
-fn fresh_database(db: &str, schemas: usize, table: &str, create_table: bool) -> anyhow::Result<()> {
+/// Drops and creates `db`.
+fn recreate(db: &str) -> anyhow::Result<()> {
     psql(
         &server(),
         &[
@@ -54,13 +53,7 @@ fn fresh_database(db: &str, schemas: usize, table: &str, create_table: bool) -> 
             &format!("CREATE DATABASE {db}"),
         ],
     )?;
-    if create_table {
-        psql(
-            &database_url(db),
-            &["-c", &format!("CREATE TABLE {table} (schema_name text)")],
-        )?;
-    }
-    tenants(db, schemas, table, "")
+    Ok(())
 }
 
 /// Adds `schemas` schemas and their rows in `table` (with `extra` columns' values).
@@ -153,7 +146,12 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
         bail!("building the shop");
     }
     let bin = ws.join("target").join("release").join("migrate");
-    fresh_database(DB, schemas, "public.tenants", true)?;
+    recreate(DB)?;
+    psql(
+        &url(),
+        &["-c", "CREATE TABLE public.tenants (schema_name text)"],
+    )?;
+    tenants(DB, schemas, "public.tenants", "")?;
     let fleet = ["--schemas-query", QUERY, "--jobs", &jobs, "-q"];
     let migrate = |extra: &[&str]| {
         let mut a = vec!["migrate"];
@@ -328,15 +326,7 @@ fn django_tenants(ws: &Path, schemas: usize) -> anyhow::Result<Vec<(String, [Dur
             format!("`--executor multiprocessing`, {processes} processes"),
         ),
     ] {
-        psql(
-            &server(),
-            &[
-                "-c",
-                &format!("DROP DATABASE IF EXISTS {DJANGO_DB}"),
-                "-c",
-                &format!("CREATE DATABASE {DJANGO_DB}"),
-            ],
-        )?;
+        recreate(DJANGO_DB)?;
         manage(&["migrate_schemas", "--shared"])?;
         tenants(DJANGO_DB, schemas, "public_app_client", "name='t'")?;
         let run = ["migrate_schemas", "--tenant", "--executor", executor];
