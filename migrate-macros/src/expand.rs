@@ -226,29 +226,26 @@ fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
             ty,
             category: Category::Other,
         } => {
-            quote_spanned!(ty.span()=> #p::Cow::Borrowed(<#ty as #p::ColumnValue>::CHOICES))
+            quote_spanned!(ty.span()=> <#ty as #p::ColumnValue>::CHOICES)
         }
-        _ => quote!(#p::Cow::Borrowed(&[])),
+        _ => quote!(&[]),
     };
-    let name = cow(p, &name);
-    let column = cow(p, &column);
-    quote! {
-        #p::Field {
-            name: #name,
-            column: #column,
-            ty: #ty,
-            null: #null,
-            primary_key: #primary_key,
-            auto: #auto,
-            unique: #unique,
-            db_index: #db_index,
-            default: #default,
-            auto_now_add: #auto_now_add,
-            auto_now: #auto_now,
-            deferrable: #deferrable,
-            choices: #choices,
-        }
-    }
+    // The order `__private::field` reads them in, lowest bit first.
+    let flags: u8 = [
+        null,
+        primary_key,
+        auto,
+        unique,
+        db_index,
+        auto_now_add,
+        auto_now,
+        deferrable,
+    ]
+    .iter()
+    .enumerate()
+    .map(|(bit, set)| u8::from(*set) << bit)
+    .sum();
+    quote!(#p::field(#name, #column, #ty, #flags, #default, #choices))
 }
 
 /// A `Model` impl that satisfies the trait without registering anything, emitted next to
