@@ -573,6 +573,39 @@ fn every_operation_keeps_the_rows_forwards_and_backwards() {
     }
 }
 
+/// The states of one model `before` and `after` a change, and what the autodetector writes
+/// for each: the initial migrations, then the change's.
+fn before_and_after(
+    before: &ModelState,
+    after: &ModelState,
+) -> (ProjectState, ProjectState, Vec<Migration>, Vec<Migration>) {
+    let state = |m: &ModelState| {
+        let mut s = ProjectState::new();
+        s.add_model(m.clone()).unwrap();
+        s
+    };
+    let changes =
+        |from: &ProjectState, to: &ProjectState, leaves: &BTreeMap<Name, MigrationKey>| {
+            Autodetector {
+                from,
+                to,
+                hints: &RenameHints::default(),
+                leaves,
+            }
+            .changes(&mut OneOff)
+            .unwrap()
+            .migrations
+        };
+    let (s1, s2) = (state(before), state(after));
+    let first = changes(&ProjectState::new(), &s1, &BTreeMap::new());
+    let second = changes(
+        &s1,
+        &s2,
+        &BTreeMap::from([(Name::from(APP), first[0].key())]),
+    );
+    (s1, s2, first, second)
+}
+
 /// Columns added with a constant default, NOT NULL or not, and a nullable one, to a table
 /// that holds rows: every existing row gets the default (NULL for the nullable one), the
 /// schema is the models', and going back keeps every other value. SQLite adds them with its
@@ -592,32 +625,7 @@ fn columns_with_constant_defaults_are_added_in_place_with_their_values() {
     push_field(&mut after, Field::new("qty", Integer).default(3));
     push_field(&mut after, Field::new("flag", Boolean).default(true));
     push_field(&mut after, Field::new("note", Varchar(20)).null());
-    let state = |m: &ModelState| {
-        let mut s = ProjectState::new();
-        s.add_model(m.clone()).unwrap();
-        s
-    };
-    let (s1, s2) = (state(&before), state(&after));
-    let leaves = BTreeMap::new();
-    let first = Autodetector {
-        from: &ProjectState::new(),
-        to: &s1,
-        hints: &RenameHints::default(),
-        leaves: &leaves,
-    }
-    .changes(&mut OneOff)
-    .unwrap()
-    .migrations;
-    let leaves = BTreeMap::from([(Name::from(APP), first[0].key())]);
-    let second = Autodetector {
-        from: &s1,
-        to: &s2,
-        hints: &RenameHints::default(),
-        leaves: &leaves,
-    }
-    .changes(&mut OneOff)
-    .unwrap()
-    .migrations;
+    let (s1, s2, first, second) = before_and_after(&before, &after);
     assert_eq!(second.len(), 1);
     assert_eq!(second[0].operations.len(), 4, "{:?}", second[0].operations);
     for backend in Backend::ALL {
@@ -705,30 +713,7 @@ fn one_migration_rebuilds_a_sqlite_table_once() {
     });
     edit_field(&mut after, "note", |f| Field { null: false, ..f });
     after.constraints = vec![Constraint::check("item_price_positive", "price >= 0")].into();
-    let state = |m: &ModelState| {
-        let mut s = ProjectState::new();
-        s.add_model(m.clone()).unwrap();
-        s
-    };
-    let (s1, s2) = (state(&before), state(&after));
-    let changes =
-        |from: &ProjectState, to: &ProjectState, leaves: &BTreeMap<Name, MigrationKey>| {
-            Autodetector {
-                from,
-                to,
-                hints: &RenameHints::default(),
-                leaves,
-            }
-            .changes(&mut OneOff)
-            .unwrap()
-            .migrations
-        };
-    let first = changes(&ProjectState::new(), &s1, &BTreeMap::new());
-    let second = changes(
-        &s1,
-        &s2,
-        &BTreeMap::from([(Name::from(APP), first[0].key())]),
-    );
+    let (s1, s2, first, second) = before_and_after(&before, &after);
     assert_eq!(second.len(), 1);
     assert_eq!(second[0].operations.len(), 4, "{:?}", second[0].operations);
     for backwards in [false, true] {
