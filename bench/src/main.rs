@@ -7,8 +7,10 @@
 //! cargo run --release -p migrate-bench -- --runs 9 --write BENCHMARKS.md
 //! cargo run --release -p migrate-bench -- generate L DIR   # only write a project in DIR
 //! cargo run --release -p migrate-bench -- fleet 1000        # PostgreSQL schemas as a fleet
+//! cargo run --release -p migrate-bench -- compile L --runs 3  # build time of the models crate
 //! ```
 
+mod compile;
 mod fleet;
 
 use std::fmt::Write as _;
@@ -44,6 +46,9 @@ fn run() -> anyhow::Result<()> {
         .to_path_buf();
     if args.first().map(String::as_str) == Some("fleet") {
         return fleet::run(&ws, &args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("compile") {
+        return compile::run(&ws, &args[1..], &SIZES);
     }
     if args.first().map(String::as_str) == Some("generate") {
         let [_, workload, dir] = &args[..] else {

@@ -1,0 +1,327 @@
+//! `migrate-bench compile [S] [M] [L] [--release] [--runs N]`: how long the models crate of a
+//! generated project takes to build, dependencies already built, written four ways:
+//!
+//! - `plain`: the structs alone (a foreign key as its `i64` key), the floor;
+//! - `serde`: the same structs with serde's `Serialize` and `Deserialize` derives, the anchor
+//!   (a derive users already accept on every struct);
+//! - `derive`: the models as users write them, `#[derive(Model)]`;
+//! - `derive+migrations`: the same with their initial migrations, compiled in by
+//!   `migrations!()`.
+//!
+//! For each, the crate's full build (`cargo clean -p` of it first, so incremental caches do
+//! not help) and a one-model edit (a nullable field added to, then taken from, one model in
+//! the middle of the crate; incremental in debug, as cargo's default profiles are). The crates
+//! live under `target/bench/compile/` and share one target directory, so dependencies are
+//! built once per feature set.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use migrate_bench::generate::{self, Style, SEED};
+use migrate_bench::measure::{self, Sample};
+use migrate_core::autodetector::{Autodetector, RenameHints};
+use migrate_core::questioner::NonInteractive;
+use migrate_core::{writer, ProjectState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    Plain,
+    Serde,
+    Derive,
+    DeriveMigrations,
+}
+
+impl Variant {
+    const ALL: [Variant; 4] = [
+        Variant::Plain,
+        Variant::Serde,
+        Variant::Derive,
+        Variant::DeriveMigrations,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Variant::Plain => "plain",
+            Variant::Serde => "serde",
+            Variant::Derive => "derive",
+            Variant::DeriveMigrations => "derive+migrations",
+        }
+    }
+
+    fn style(self) -> Style {
+        match self {
+            Variant::Plain => Style::Plain,
+            Variant::Serde => Style::Serde,
+            Variant::Derive | Variant::DeriveMigrations => Style::Model,
+        }
+    }
+
+    /// The crate's dependencies, as `Cargo.toml` lines.
+    fn dependencies(self, ws: &Path) -> String {
+        let types = |serde: bool| {
+            let (chrono, uuid, decimal) = if serde {
+                (
+                    r#", "serde""#,
+                    r#", features = ["serde"]"#,
+                    r#", features = ["serde"]"#,
+                )
+            } else {
+                ("", "", "")
+            };
+            format!(
+                "chrono = {{ version = \"0.4\", default-features = false, features = [\"std\", \"clock\"{chrono}] }}\n\
+                 uuid = {{ version = \"1\"{uuid} }}\nrust_decimal = {{ version = \"1\"{decimal} }}\n"
+            )
+        };
+        match self {
+            Variant::Plain => types(false),
+            Variant::Serde => format!(
+                "{}serde = {{ version = \"1\", features = [\"derive\"] }}\n",
+                types(true)
+            ),
+            Variant::Derive | Variant::DeriveMigrations => format!(
+                "{}migrate-core = {{ path = \"{}\" }}\n",
+                types(false),
+                ws.join("migrate-core").display()
+            ),
+        }
+    }
+}
+
+/// One generated crate.
+#[derive(Debug)]
+struct Crate {
+    root: PathBuf,
+    package: String,
+    variant: Variant,
+    models: ProjectState,
+}
+
+impl Crate {
+    fn write_models(&self, models: &ProjectState) -> anyhow::Result<()> {
+        let dir = self.root.join("src/models");
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        let files = generate::models_sources(models, self.variant.style())?;
+        let mut index = String::new();
+        for (app, source) in &files {
+            index.push_str(&format!("pub mod {app};\n"));
+            write(&dir.join(format!("{app}.rs")), source)?;
+        }
+        write(&dir.join("mod.rs"), &index)
+    }
+
+    /// The models with one nullable field added to the model in the middle of the crate.
+    fn edited(&self) -> ProjectState {
+        let middle = self.models.len() / 2;
+        let models = self.models.models().enumerate().map(|(i, m)| {
+            let mut m = m.clone();
+            if i == middle {
+                let mut fields = m.fields.to_vec();
+                fields.push(
+                    migrate_core::prelude::Field::new("extra", migrate_core::ColumnType::Integer)
+                        .null(),
+                );
+                m.fields = fields.into();
+            }
+            m
+        });
+        ProjectState::from_models(models.collect::<Vec<_>>()).expect("the edit is valid")
+    }
+}
+
+fn write(path: &Path, contents: &str) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Writes the crate of `variant` for `models` under `parent`.
+fn create(
+    parent: &Path,
+    size: &str,
+    variant: Variant,
+    models: &ProjectState,
+    ws: &Path,
+) -> anyhow::Result<Crate> {
+    let package = format!(
+        "compile-{}-{}",
+        size.to_lowercase(),
+        variant.label().replace('+', "-")
+    );
+    let root = parent.join(&package);
+    if root.exists() {
+        std::fs::remove_dir_all(&root)?;
+    }
+    write(
+        &root.join("Cargo.toml"),
+        &format!(
+            "[package]\nname = \"{package}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
+             # Its own workspace, not a member of the one around it.\n[workspace]\n\n\
+             [dependencies]\n{}",
+            variant.dependencies(ws)
+        ),
+    )?;
+    std::fs::copy(ws.join("Cargo.lock"), root.join("Cargo.lock")).context("copying Cargo.lock")?;
+    let mut lib = String::from("pub mod models;\n");
+    if variant == Variant::DeriveMigrations {
+        lib.push_str(
+            "\npub static MIGRATIONS: migrate_core::Migrations = migrate_core::migrations!();\n",
+        );
+        write(
+            &root.join("build.rs"),
+            "fn main() {\n    println!(\"cargo:rerun-if-changed=migrations\");\n}\n",
+        )?;
+        let changes = Autodetector {
+            from: &ProjectState::new(),
+            to: models,
+            hints: &RenameHints::default(),
+            leaves: &BTreeMap::new(),
+        }
+        .changes(&mut NonInteractive::default())?;
+        for m in &changes.migrations {
+            write(
+                &root.join(format!(
+                    "migrations/{}/{}.rs",
+                    m.app,
+                    writer::module_name(&m.name)
+                )),
+                &writer::migration_file(m)?,
+            )?;
+        }
+    }
+    write(&root.join("src/lib.rs"), &lib)?;
+    let krate = Crate {
+        root,
+        package,
+        variant,
+        models: models.clone(),
+    };
+    krate.write_models(models)?;
+    Ok(krate)
+}
+
+#[derive(Debug)]
+struct Options {
+    sizes: Vec<&'static str>,
+    release: bool,
+    runs: usize,
+}
+
+fn options(args: &[String], sizes: &[(&'static str, usize, usize)]) -> anyhow::Result<Options> {
+    let mut options = Options {
+        sizes: Vec::new(),
+        release: false,
+        runs: 1,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--release" => options.release = true,
+            "--runs" => options.runs = it.next().context("--runs N")?.parse()?,
+            size => match sizes.iter().find(|(s, _, _)| *s == size) {
+                Some((s, _, _)) => options.sizes.push(s),
+                None => bail!("unknown argument {size}: S, M, L, --release or --runs N"),
+            },
+        }
+    }
+    if options.sizes.is_empty() {
+        options.sizes = sizes.iter().map(|(s, _, _)| *s).collect();
+    }
+    Ok(options)
+}
+
+/// The median of `runs` samples of `f`, and the largest peak memory.
+fn sampled(
+    runs: usize,
+    mut f: impl FnMut(usize) -> anyhow::Result<Sample>,
+) -> anyhow::Result<Sample> {
+    let mut samples = (0..runs.max(1))
+        .map(&mut f)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let rss = samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0);
+    samples.sort_by_key(|s| s.wall);
+    Ok(Sample {
+        wall: samples[samples.len() / 2].wall,
+        max_rss_kib: rss,
+    })
+}
+
+pub fn run(
+    ws: &Path,
+    args: &[String],
+    sizes: &[(&'static str, usize, usize)],
+) -> anyhow::Result<()> {
+    let options = options(args, sizes)?;
+    let work = ws.join("target/bench/compile");
+    let target_dir = work.join("target");
+    let logs = work.join("logs");
+    let profile = if options.release { "release" } else { "debug" };
+    let cargo = |krate: &Crate, args: &[&str]| {
+        let mut command = Command::new(crate::cargo());
+        command
+            .args(args)
+            .current_dir(&krate.root)
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .env_remove("CARGO_INCREMENTAL")
+            .env_remove("RUSTFLAGS");
+        command
+    };
+    let build = |krate: &Crate, label: &str| {
+        let mut command = cargo(krate, &["build", "--lib", "--quiet"]);
+        if options.release {
+            command.arg("--release");
+        }
+        measure::run_once(command.into(), &logs, label)
+    };
+    println!("| size | crate | {profile}: full build | peak rss | one-model edit |");
+    println!("|---|---|---|---|---|");
+    for size in &options.sizes {
+        let &(_, apps, per_app) = sizes.iter().find(|(s, _, _)| s == size).expect("known");
+        let models = generate::models(apps, per_app, SEED);
+        for variant in Variant::ALL {
+            let krate = create(&work, size, variant, &models, ws)?;
+            let label = format!("{}-{profile}", krate.package);
+            // Dependencies, and a first build of the crate.
+            build(&krate, &format!("{label}-warm"))?;
+            let full = sampled(options.runs, |i| {
+                let mut clean = cargo(&krate, &["clean", "--quiet", "-p", &krate.package]);
+                if options.release {
+                    clean.arg("--release");
+                }
+                measure::run_once(clean.into(), &logs, &format!("{label}-clean"))?;
+                build(&krate, &format!("{label}-full{i}"))
+            })?;
+            // The edit and its undoing alternate, so every build sees a change.
+            let edited = krate.edited();
+            let edit = sampled(options.runs * 2, |i| {
+                krate.write_models(if i % 2 == 0 { &edited } else { &models })?;
+                build(&krate, &format!("{label}-edit{i}"))
+            })?;
+            krate.write_models(&models)?;
+            println!(
+                "| {size} ({} models) | {} | {} | {} | {} |",
+                models.len(),
+                variant.label(),
+                secs(full.wall),
+                mib(full.max_rss_kib),
+                secs(edit.wall),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn mib(kib: u64) -> String {
+    format!("{} MB", kib / 1024)
+}
