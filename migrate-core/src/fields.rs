@@ -252,6 +252,7 @@ impl Value {
 }
 
 /// A foreign key to `"app.Model"`.
+#[inline(never)] // out of line, as `Field::new`
 pub fn foreign_key(to: &str, on_delete: OnDelete) -> FieldType {
     FieldType::ForeignKey {
         to: ModelRef::parse(to),

@@ -138,6 +138,7 @@ impl Operation {
 macro_rules! from_ops {
     ($($name:ident),*) => {$(
         impl From<$name> for Operation {
+            #[inline(never)] // out of line, as `Field::new`
             fn from(op: $name) -> Self {
                 Operation::$name(op)
             }

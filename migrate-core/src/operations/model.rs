@@ -26,6 +26,7 @@ pub struct CreateModel {
 
 impl CreateModel {
     /// Model `name` in table `table`, with no fields yet.
+    #[inline(never)] // out of line, as `Field::new`
     pub fn new(name: impl Into<Name>, table: impl Into<Name>) -> Self {
         CreateModel {
             name: name.into(),
@@ -44,18 +45,21 @@ impl CreateModel {
     }
 
     /// Appends fields.
+    #[inline(never)] // out of line, as `Field::new`
     pub fn fields(mut self, fields: impl IntoIterator<Item = Field>) -> Self {
         self.fields.extend(fields);
         self
     }
 
     /// Appends indexes.
+    #[inline(never)] // out of line, as `Field::new`
     pub fn indexes(mut self, indexes: impl IntoIterator<Item = Index>) -> Self {
         self.indexes.extend(indexes);
         self
     }
 
     /// Appends constraints.
+    #[inline(never)] // out of line, as `Field::new`
     pub fn constraints(mut self, constraints: impl IntoIterator<Item = Constraint>) -> Self {
         self.constraints.extend(constraints);
         self
