@@ -64,6 +64,27 @@ fn main() {
         );
         return;
     }
+    // `--history APPS PER_APP`: what `makemigrations --check` does over the generated history
+    // of that size (load, replay, autodetect against the state at its end), once.
+    let history_size: Vec<usize> = std::env::args()
+        .skip_while(|a| a != "--history")
+        .skip(1)
+        .take(2)
+        .map(|n| n.parse().expect("--history APPS PER_APP"))
+        .collect();
+    if let [apps, per_app] = history_size[..] {
+        let migrations = history(apps, per_app);
+        let loader = Loader::new(migrations).expect("the history loads");
+        let state = loader.project_state().expect("the history replays");
+        let leaves = migrate_core::drift::leaves(&loader).expect("one leaf per app");
+        println!(
+            "{} models, {} fields, {} migrations",
+            state.len(),
+            state.models().map(|m| m.fields.len()).sum::<usize>(),
+            autodetect(&state, &state, &leaves)
+        );
+        return;
+    }
     let runs = if quick { 1 } else { 7 };
     let empty = ProjectState::new();
     let no_leaves = BTreeMap::new();

@@ -284,16 +284,17 @@ impl Builder<'_, '_> {
         for key in self.kept_models() {
             let to = self.to.model(&key).expect("kept");
             let current = self.current.model(&key).expect("kept");
+            let (to_fields, current_fields) = (to.fields_by_name(), current.fields_by_name());
             let mut removed: Vec<Field> = current
                 .fields
                 .iter()
-                .filter(|f| to.field(&f.name).is_none())
+                .filter(|f| to_fields.get(&f.name).is_none())
                 .cloned()
                 .collect();
             let added: Vec<Field> = to
                 .fields
                 .iter()
-                .filter(|f| current.field(&f.name).is_none())
+                .filter(|f| current_fields.get(&f.name).is_none())
                 .cloned()
                 .collect();
             for new in added {
@@ -380,14 +381,14 @@ impl Builder<'_, '_> {
 
     fn removed_fields(&mut self) -> Result<()> {
         for key in self.kept_models() {
-            let to = self.to.model(&key).expect("kept");
+            let to = self.to.model(&key).expect("kept").fields_by_name();
             let gone: Vec<Field> = self
                 .current
                 .model(&key)
                 .expect("kept")
                 .fields
                 .iter()
-                .filter(|f| to.field(&f.name).is_none())
+                .filter(|f| to.get(&f.name).is_none())
                 .cloned()
                 .collect();
             for field in gone {
@@ -573,10 +574,11 @@ impl Builder<'_, '_> {
         for key in self.kept_models() {
             let to = self.to.model(&key).expect("kept");
             let current = self.current.model(&key).expect("kept");
+            let current_fields = current.fields_by_name();
             let new: Vec<Field> = to
                 .fields
                 .iter()
-                .filter(|f| current.field(&f.name).is_none())
+                .filter(|f| current_fields.get(&f.name).is_none())
                 .cloned()
                 .collect();
             // An unmanaged table gets no SQL, so its rows need no value.
@@ -601,11 +603,12 @@ impl Builder<'_, '_> {
         for key in self.kept_models() {
             let to = self.to.model(&key).expect("kept");
             let current = self.current.model(&key).expect("kept");
+            let current_fields = current.fields_by_name();
             let changed: Vec<(Field, Field)> = to
                 .fields
                 .iter()
                 .filter_map(|f| {
-                    let old = current.field(&f.name)?;
+                    let old = current_fields.get(&f.name)?;
                     (old != f).then(|| (old.clone(), f.clone()))
                 })
                 .collect();

@@ -177,3 +177,31 @@ fn cloning_a_state_shares_models_until_one_changes() {
         copy.model(&author).unwrap()
     ));
 }
+
+#[test]
+fn fields_are_found_by_name_in_narrow_and_wide_models() {
+    for width in [3, FieldsByName::SCAN, FieldsByName::SCAN + 1, 300] {
+        let fields: Vec<Field> = (0..width)
+            .map(|i| Field::new(format!("f{i}"), crate::ColumnType::Integer))
+            .collect();
+        let model = ModelState {
+            app: "app".into(),
+            name: "Wide".into(),
+            table: "app_wide".into(),
+            fields: fields.clone().into(),
+            indexes: Cow::Borrowed(&[]),
+            constraints: Cow::Borrowed(&[]),
+            managed: true,
+        };
+        let by_name = model.fields_by_name();
+        for f in &fields {
+            assert_eq!(by_name.get(&f.name), Some(f), "{width} fields");
+        }
+        assert_eq!(by_name.get("missing"), None, "{width} fields");
+        let mut reversed = model.clone();
+        reversed.fields.to_mut().reverse();
+        assert!(model.same_fields(&reversed), "{width} fields");
+        reversed.fields.to_mut()[0].null = true;
+        assert!(!model.same_fields(&reversed), "{width} fields");
+    }
+}
