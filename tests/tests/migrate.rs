@@ -324,7 +324,12 @@ fn a_backwards_plan_through_an_irreversible_operation_fails_before_running() {
 #[test]
 fn a_non_atomic_data_migration_walks_a_table_in_batches_with_progress() {
     let p = TestProject::new("inventory-batches");
-    let values: Vec<String> = (1..=25).map(|n| format!("({n})")).collect();
+    // 30 rows, five deleted in the middle: the keys have a gap that batches by key must
+    // step over. The timestamp is a column sqlx's `Any` driver cannot read, which the
+    // batches leave out; the boolean is one it reads on PostgreSQL only.
+    let values: Vec<String> = (1..=30)
+        .map(|n| format!("({n}, CURRENT_TIMESTAMP, {})", n % 2 == 0))
+        .collect();
     p.write(
         "migrations/inventory/m0001_initial.rs",
         &format!(
@@ -333,9 +338,16 @@ fn a_non_atomic_data_migration_walks_a_table_in_batches_with_progress() {
 pub fn migration() -> Migration {{
     Migration::new("inventory", "0001_initial").initial().operations([
         CreateModel::new("Item", "inventory_item")
-            .fields([Field::auto_id(), Field::new("n", Integer), Field::new("doubled", Integer).null()])
+            .fields([
+                Field::auto_id(),
+                Field::new("n", Integer),
+                Field::new("doubled", Integer).null(),
+                Field::new("at", TimestampTz),
+                Field::new("even", Boolean),
+            ])
             .into(),
-        RunSql::new("INSERT INTO inventory_item (n) VALUES {}").reverse("DELETE FROM inventory_item").into(),
+        RunSql::new("INSERT INTO inventory_item (n, at, even) VALUES {}").reverse("DELETE FROM inventory_item").into(),
+        RunSql::new("DELETE FROM inventory_item WHERE n BETWEEN 11 AND 15").into(),
     ])
 }}
 "#,
@@ -361,7 +373,11 @@ fn forwards<'a>(cx: &'a mut RunContext<'_>) -> BoxFuture<'a, Result<(), BoxError
         while let Some(rows) = batches.next(cx).await? {
             for row in rows {
                 let id: i64 = row.try_get("id")?;
-                cx.execute(&format!("UPDATE {table} SET doubled = n * 2 WHERE id = {id}")).await?;
+                let n: i64 = row.try_get("n")?;
+                if row.try_get::<bool, _>("even").is_ok_and(|even| even != (n % 2 == 0)) {
+                    return Err("a boolean read wrong".into());
+                }
+                cx.execute(&format!("UPDATE {table} SET doubled = {} WHERE id = {id}", n * 2)).await?;
             }
         }
         Ok(())

@@ -99,17 +99,56 @@ impl RunContext<'_> {
     }
 
     /// The rows of `Model` in primary-key order, `size` at a time.
+    ///
+    /// A row holds the primary key and the columns that sqlx's `Any` driver reads on every
+    /// backend: integers, floats, text and bytes, booleans on PostgreSQL, and relations
+    /// whose key is one of those. Others (timestamps, UUIDs, decimals, JSON) are left out, since the
+    /// driver would refuse the whole batch; read them with a query of your own, by key.
+    /// With an integer key, each batch starts after the last key of the one before
+    /// (`WHERE key > last`), so a batch costs the same at the end of a large table as at the
+    /// start; other keys page with `OFFSET`.
     pub fn batches(&self, model: &str, size: usize) -> Result<Batches> {
         let m = self.model(model)?;
         let pk = m.primary_key().ok_or_else(|| Error::NotInHistory {
             what: format!("primary key of {model}"),
         })?;
-        let sql = format!(
-            "SELECT * FROM {} ORDER BY {}",
-            self.quote(&m.table),
-            self.quote(&pk.column)
+        let readable = |f: &crate::state::Field| {
+            use crate::fields::ColumnType::*;
+            match self.state.column_type(m, f) {
+                Ok(SmallInt | Integer | BigInt | Real | Double | Varchar(_) | Text | Binary) => {
+                    true
+                }
+                // The driver reads neither SQLite's declared `boolean` nor MySQL's `tinyint`.
+                Ok(Boolean) => self.backend == Backend::Postgres,
+                _ => false,
+            }
+        };
+        let columns: Vec<String> = m
+            .fields
+            .iter()
+            .filter(|f| f.name == pk.name || readable(f))
+            .map(|f| self.quote(&f.column))
+            .collect();
+        let integer_key = matches!(
+            self.state.column_type(m, pk),
+            Ok(crate::fields::ColumnType::SmallInt
+                | crate::fields::ColumnType::Integer
+                | crate::fields::ColumnType::BigInt)
         );
-        Ok(Batches::new(sql, m.table.to_string(), size))
+        Ok(Batches {
+            select: format!(
+                "SELECT {} FROM {}",
+                columns.join(", "),
+                self.quote(&m.table)
+            ),
+            key: integer_key.then(|| pk.column.to_string()),
+            quoted_key: self.quote(&pk.column),
+            last_key: None,
+            label: m.table.to_string(),
+            size: size.max(1),
+            done: 0,
+            in_transaction: false,
+        })
     }
 }
 
@@ -118,7 +157,12 @@ impl RunContext<'_> {
 /// one huge transaction nor loses finished batches; progress is reported as it goes.
 #[derive(Debug)]
 pub struct Batches {
-    sql: String,
+    /// `SELECT <columns> FROM <table>`.
+    select: String,
+    /// The key column, when it is an integer: batches then page by key.
+    key: Option<String>,
+    quoted_key: String,
+    last_key: Option<i64>,
     label: String,
     size: usize,
     done: u64,
@@ -126,17 +170,6 @@ pub struct Batches {
 }
 
 impl Batches {
-    /// Batches of `size` rows from `sql` (a `SELECT` ordered by primary key), reported as `label`.
-    pub fn new(sql: String, label: String, size: usize) -> Self {
-        Batches {
-            sql,
-            label,
-            size: size.max(1),
-            done: 0,
-            in_transaction: false,
-        }
-    }
-
     /// The next batch, or `None` when all rows were seen. Work done on a batch before
     /// asking for the next one is committed with it when the migration is not atomic.
     pub async fn next(
@@ -147,7 +180,14 @@ impl Batches {
             exec(cx.conn, "COMMIT").await?;
             self.in_transaction = false;
         }
-        let page = format!("{} LIMIT {} OFFSET {}", self.sql, self.size, self.done);
+        let (select, key, size) = (&self.select, &self.quoted_key, self.size);
+        let page = match (&self.key, self.last_key) {
+            (Some(_), Some(last)) => {
+                format!("{select} WHERE {key} > {last} ORDER BY {key} LIMIT {size}")
+            }
+            (Some(_), None) => format!("{select} ORDER BY {key} LIMIT {size}"),
+            (None, _) => format!("{select} ORDER BY {key} LIMIT {size} OFFSET {}", self.done),
+        };
         let rows = sqlx::query(&page)
             .fetch_all(&mut *cx.conn)
             .await
@@ -161,6 +201,17 @@ impl Batches {
         if !cx.atomic {
             exec(cx.conn, "BEGIN").await?;
             self.in_transaction = true;
+        }
+        if let (Some(column), Some(row)) = (&self.key, rows.last()) {
+            use sqlx::Row;
+            self.last_key =
+                Some(
+                    row.try_get::<i64, _>(column.as_str())
+                        .map_err(|source| Error::Database {
+                            context: format!("reading the key of a batch of {}", self.label),
+                            source,
+                        })?,
+                );
         }
         self.done += rows.len() as u64;
         (cx.report)(Event::Progress {
