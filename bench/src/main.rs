@@ -8,10 +8,12 @@
 //! cargo run --release -p migrate-bench -- generate L DIR   # only write a project in DIR
 //! cargo run --release -p migrate-bench -- fleet 1000        # PostgreSQL schemas as a fleet
 //! cargo run --release -p migrate-bench -- compile L --runs 3  # build time of the models crate
+//! cargo run --release -p migrate-bench -- rows 1000000     # operations on a table with rows
 //! ```
 
 mod compile;
 mod fleet;
+mod rows;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -46,6 +48,9 @@ fn run() -> anyhow::Result<()> {
         .to_path_buf();
     if args.first().map(String::as_str) == Some("fleet") {
         return fleet::run(&ws, &args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("rows") {
+        return rows::run(&ws, &args[1..]);
     }
     if args.first().map(String::as_str) == Some("compile") {
         return compile::run(&ws, &args[1..], &SIZES);

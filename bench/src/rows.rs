@@ -1,0 +1,340 @@
+//! `migrate-bench rows [ROWS] [--backends sqlite,postgres,mysql]`: the common operations on a
+//! table that holds ROWS rows (default 1,000,000) and an index, each timed as `migrate` runs
+//! it and beside it as a person would write it by hand for that backend.
+//!
+//! Both tables are made by the first migration with the same columns and filled alike by
+//! the server (`generate_series`, MariaDB's sequence engine, a recursive CTE on SQLite):
+//! `rows_item`, which the migrations change one operation per migration, and `rows_hand`,
+//! which the hand-written SQL changes, sent by the backend's own client. The data migration
+//! walks the table with `RunContext::batches` (10,000 rows, one transaction each) and
+//! updates each batch by its key range; by hand, the same key ranges, one `UPDATE` each.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use migrate_bench::generate::Project;
+use migrate_bench::measure::{self, Run};
+use migrate_core::prelude::*;
+use migrate_core::ProjectState;
+
+use crate::Db;
+
+const BATCH: usize = 10_000;
+
+/// One step: the migration that does it and the SQL a person would write for it.
+struct Step {
+    label: &'static str,
+    /// The migration's name; its operations are `operations`.
+    name: &'static str,
+    operations: fn() -> Vec<Operation>,
+    hand: fn(Db, usize) -> String,
+}
+
+fn steps() -> Vec<Step> {
+    vec![
+        Step {
+            label: "add a nullable column",
+            name: "0002_note",
+            operations: || {
+                vec![AddField::new("Item", Field::new("note", Varchar(50)).null()).into()]
+            },
+            hand: |db, _| {
+                match db {
+                    Db::Mysql => {
+                        "ALTER TABLE rows_hand ADD COLUMN note varchar(50) NULL, ALGORITHM=INSTANT;"
+                    }
+                    _ => "ALTER TABLE rows_hand ADD COLUMN note varchar(50) NULL;",
+                }
+                .into()
+            },
+        },
+        Step {
+            label: "add a NOT NULL column with a constant default",
+            name: "0003_flag",
+            operations: || {
+                vec![AddField::new("Item", Field::new("flag", Boolean).default(false)).into()]
+            },
+            hand: |db, _| {
+                match db {
+                Db::Mysql => "ALTER TABLE rows_hand ADD COLUMN flag bool NOT NULL DEFAULT false, ALGORITHM=INSTANT;",
+                Db::Sqlite => "ALTER TABLE rows_hand ADD COLUMN flag boolean NOT NULL DEFAULT 0;",
+                Db::Postgres => "ALTER TABLE rows_hand ADD COLUMN flag boolean NOT NULL DEFAULT false;",
+            }
+            .into()
+            },
+        },
+        Step {
+            label: "add an index",
+            name: "0004_qty_idx",
+            operations: || {
+                vec![AddIndex::new("Item", Index::new("rows_item_qty_idx", ["qty"])).into()]
+            },
+            hand: |_, _| "CREATE INDEX rows_hand_qty_idx ON rows_hand (qty);".into(),
+        },
+        Step {
+            label: "add a unique constraint",
+            name: "0005_name_uniq",
+            operations: || {
+                vec![AddConstraint::new(
+                    "Item",
+                    Constraint::unique("rows_item_name_uniq", ["name"]),
+                )
+                .into()]
+            },
+            hand: |db, _| {
+                match db {
+                    // SQLite cannot add a constraint to a table; a unique index is the in-place
+                    // way to the same guarantee.
+                    Db::Sqlite => "CREATE UNIQUE INDEX rows_hand_name_uniq ON rows_hand (name);",
+                    _ => "ALTER TABLE rows_hand ADD CONSTRAINT rows_hand_name_uniq UNIQUE (name);",
+                }
+                .into()
+            },
+        },
+        Step {
+            label: "alter a column's length (varchar 100 → 200)",
+            name: "0006_name_longer",
+            operations: || vec![AlterField::new("Item", Field::new("name", Varchar(200))).into()],
+            hand: |db, _| {
+                match db {
+                Db::Postgres => "ALTER TABLE rows_hand ALTER COLUMN name TYPE varchar(200);".into(),
+                Db::Mysql => "ALTER TABLE rows_hand MODIFY name varchar(200) NOT NULL;".into(),
+                // SQLite keeps the declared type only in the table's text: the documented
+                // way to change it is a new table and a copy.
+                Db::Sqlite => "BEGIN;\n\
+                    CREATE TABLE new__rows_hand (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, name varchar(200) NOT NULL, qty integer NOT NULL, created datetime NOT NULL, note varchar(50) NULL, flag boolean NOT NULL DEFAULT 0, CONSTRAINT rows_hand_name_uniq UNIQUE (name));\n\
+                    INSERT INTO new__rows_hand (id, name, qty, created, note, flag) SELECT id, name, qty, created, note, flag FROM rows_hand;\n\
+                    DROP TABLE rows_hand;\n\
+                    ALTER TABLE new__rows_hand RENAME TO rows_hand;\n\
+                    CREATE INDEX rows_hand_name_idx ON rows_hand (name);\n\
+                    CREATE INDEX rows_hand_qty_idx ON rows_hand (qty);\n\
+                    COMMIT;"
+                    .into(),
+            }
+            },
+        },
+        Step {
+            label: "rename a column",
+            name: "0007_rename_qty",
+            operations: || vec![RenameField::new("Item", "qty", "quantity").into()],
+            hand: |_, _| "ALTER TABLE rows_hand RENAME COLUMN qty TO quantity;".into(),
+        },
+        Step {
+            label: "drop a column",
+            name: "0008_remove_note",
+            operations: || vec![RemoveField::new("Item", "note").into()],
+            hand: |_, _| "ALTER TABLE rows_hand DROP COLUMN note;".into(),
+        },
+        Step {
+            label: "data migration: every row, batches of 10,000",
+            name: "0009_fill_flag",
+            operations: Vec::new, // written by hand: `DATA_MIGRATION`
+            hand: |_, rows| {
+                (0..rows.div_ceil(BATCH))
+                    .map(|b| {
+                        format!(
+                            "UPDATE rows_hand SET flag = (quantity % 2 = 0) WHERE id > {} AND id <= {};\n",
+                            b * BATCH,
+                            (b + 1) * BATCH
+                        )
+                    })
+                    .collect()
+            },
+        },
+    ]
+}
+
+/// The data migration, as a user writes it with the tool's batches.
+const DATA_MIGRATION: &str = r#"//! Migration rows.0009_fill_flag, written by migrate-bench.
+
+use migrate_core::prelude::*;
+use sqlx::Row;
+
+pub fn migration() -> Migration {
+    Migration::new("rows", "0009_fill_flag")
+        .depends_on("rows", "0008_remove_note")
+        .non_atomic()
+        .operations([RunRust::new(forwards).into()])
+}
+
+fn forwards<'a>(cx: &'a mut RunContext<'_>) -> BoxFuture<'a, Result<(), BoxError>> {
+    Box::pin(async move {
+        let table = cx.table("Item")?;
+        let mut batches = cx.batches("Item", 10_000)?;
+        while let Some(rows) = batches.next(cx).await? {
+            let first: i64 = rows[0].try_get("id")?;
+            let last: i64 = rows[rows.len() - 1].try_get("id")?;
+            cx.execute(&format!(
+                "UPDATE {table} SET flag = (quantity % 2 = 0) WHERE id BETWEEN {first} AND {last}"
+            ))
+            .await?;
+        }
+        Ok(())
+    })
+}
+"#;
+
+fn initial() -> Migration {
+    let model = |name: &str, table: &str, index: &str| -> Operation {
+        CreateModel::new(name.to_owned(), table.to_owned())
+            .fields([
+                Field::auto_id(),
+                Field::new("name", Varchar(100)),
+                Field::new("qty", Integer),
+                Field::new("created", TimestampTz),
+            ])
+            .indexes([Index::new(index.to_owned(), ["name"])])
+            .into()
+    };
+    Migration::new("rows", "0001_initial")
+        .initial()
+        .operations([
+            model("Item", "rows_item", "rows_item_name_idx"),
+            model("Hand", "rows_hand", "rows_hand_name_idx"),
+        ])
+}
+
+/// The SQL that fills both tables with `rows` rows.
+fn fill(db: Db, rows: usize) -> String {
+    let source = match db {
+        Db::Postgres => format!(
+            "SELECT 'item-' || i, i % 1000, now() FROM generate_series(1, {rows}) i"
+        ),
+        Db::Mysql => {
+            format!("SELECT CONCAT('item-', seq), seq % 1000, NOW() FROM seq_1_to_{rows}")
+        }
+        Db::Sqlite => format!(
+            "SELECT 'item-' || i, i % 1000, datetime('now') FROM (WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < {rows}) SELECT i FROM c)"
+        ),
+    };
+    ["rows_item", "rows_hand"]
+        .map(|t| format!("INSERT INTO {t} (name, qty, created) {source};\n"))
+        .concat()
+}
+
+/// `sql` sent by the backend's client to the bench database, a statement at a time
+/// (autocommit), as a person would paste it.
+fn by_hand(db: Db, work: &Path, sql: &str) -> anyhow::Result<Run> {
+    let script = work.join("hand.sql");
+    std::fs::write(&script, sql)?;
+    Ok(match db {
+        Db::Sqlite => {
+            let mut c = Command::new("sqlite3");
+            c.args(["-bail", "-batch"]).arg(Db::sqlite_file(work));
+            Run {
+                command: c,
+                stdin: Some(script),
+            }
+        }
+        Db::Postgres => {
+            let mut c = db.client_command(true);
+            c.arg("-f").arg(&script);
+            c.into()
+        }
+        Db::Mysql => Run {
+            command: db.client_command(true),
+            stdin: Some(script),
+        },
+    })
+}
+
+pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
+    let mut rows = 1_000_000usize;
+    let mut backends = vec![Db::Sqlite, Db::Postgres, Db::Mysql];
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--backends" => {
+                backends = it
+                    .next()
+                    .context("--backends sqlite,postgres,mysql")?
+                    .split(',')
+                    .map(|b| match b {
+                        "sqlite" => Ok(Db::Sqlite),
+                        "postgres" => Ok(Db::Postgres),
+                        "mysql" => Ok(Db::Mysql),
+                        other => bail!("unknown backend {other}"),
+                    })
+                    .collect::<anyhow::Result<_>>()?
+            }
+            n => {
+                rows = n
+                    .parse()
+                    .context("migrate-bench rows [ROWS] [--backends sqlite,postgres,mysql]")?
+            }
+        }
+    }
+    let work = ws.join("target/bench/rows");
+    let logs = work.join("logs");
+    let project = Project::create(&work, "bench-rows", ws)?;
+    let steps = steps();
+    let mut migrations = vec![initial()];
+    for step in &steps {
+        let previous = migrations.last().expect("the initial one").name.to_string();
+        if (step.operations)().is_empty() {
+            continue;
+        }
+        migrations.push(
+            Migration::new("rows", step.name)
+                .depends_on("rows", previous)
+                .operations((step.operations)()),
+        );
+    }
+    project.write_migrations(&migrations)?;
+    project.write("migrations/rows/m0009_fill_flag.rs", DATA_MIGRATION)?;
+    project.write_models(&ProjectState::new())?;
+    let manifest = project.root.join("Cargo.toml");
+    let mut toml = std::fs::read_to_string(&manifest)?;
+    toml.push_str("sqlx = { version = \"0.8\", default-features = false, features = [\"any\"] }\n");
+    std::fs::write(&manifest, toml)?;
+    let target_dir = ws.join("target/bench/target");
+    let status = Command::new(crate::cargo())
+        .args(["build", "--release", "--quiet", "--bin", &project.bin()])
+        .current_dir(&project.root)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .status()?;
+    if !status.success() {
+        bail!("building {}", project.root.display());
+    }
+    let bin = target_dir.join("release").join(project.bin());
+
+    println!("| {rows} rows | operation | migrate | by hand | ratio |");
+    println!("|---|---|---|---|---|");
+    for db in backends {
+        db.reset(&work)?;
+        let url = db.url(&work);
+        let migrate = |target: &str, label: &str| {
+            let mut c = Command::new(&bin);
+            c.args(["migrate", "rows", target, "-q"])
+                .env("DATABASE_URL", &url);
+            measure::run_once(c.into(), &logs, label)
+        };
+        migrate("0001", &format!("{}-0001", db.dialect()))?;
+        measure::run_once(by_hand(db, &work, &fill(db, rows))?, &logs, "fill")?;
+        for step in &steps {
+            let label = format!("{}-{}", db.dialect(), step.name);
+            let ours = migrate(step.name, &label)?.wall;
+            let hand = measure::run_once(
+                by_hand(db, &work, &(step.hand)(db, rows))?,
+                &logs,
+                &format!("{label}-hand"),
+            )?
+            .wall;
+            println!(
+                "| {} | {} | {} | {} | {:.2} |",
+                db.label(),
+                step.label,
+                secs(ours),
+                secs(hand),
+                ours.as_secs_f64() / hand.as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
