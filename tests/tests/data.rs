@@ -688,8 +688,92 @@ fn columns_with_constant_defaults_are_added_in_place_with_their_values() {
     }
 }
 
+/// A column that no key, unique constraint or check names is dropped by SQLite's own
+/// `DROP COLUMN`, without copying the table (issue 21), an indexed one after its index; a
+/// unique one still rebuilds (its constraint is part of the table). Every backend keeps the
+/// other values both ways, and the column comes back empty.
+#[test]
+fn a_plain_column_is_dropped_in_place_and_a_unique_one_rebuilds() {
+    let before = model(
+        "Item",
+        "shop_item",
+        vec![
+            Field::auto_id(),
+            Field::new("name", Varchar(20)),
+            Field::new("note", Varchar(20)).null(),
+            Field::new("tag", Varchar(10)).null().db_index(),
+            Field::new("code", Varchar(10)).null().unique(),
+        ],
+    );
+    for (gone, in_place) in [("note", true), ("tag", true), ("code", false)] {
+        let mut after = before.clone();
+        after.fields.to_mut().retain(|f| f.name != gone);
+        let (s1, s2, first, second) = before_and_after(&before, &after);
+        let sqlite = |m: &Migration, state: &ProjectState, backwards: bool| {
+            migrate_core::schema::render_migration(Backend::Sqlite, m, state, backwards)
+                .unwrap()
+                .into_iter()
+                .flat_map(|o| o.statements)
+                .collect::<Vec<String>>()
+        };
+        let forwards = sqlite(&second[0], &s1, false);
+        assert_eq!(
+            forwards.iter().any(|s| s.contains("new__")),
+            !in_place,
+            "{gone}: {forwards:#?}"
+        );
+        if in_place {
+            assert_eq!(
+                forwards.last().map(String::as_str),
+                Some(format!("ALTER TABLE \"shop_item\" DROP COLUMN \"{gone}\"").as_str()),
+                "{forwards:#?}"
+            );
+            let backwards = sqlite(&second[0], &s1, true);
+            assert!(
+                backwards.iter().all(|s| !s.contains("new__")),
+                "{gone}: {backwards:#?}"
+            );
+        }
+        let all: Vec<Migration> = first.iter().chain(&second).cloned().collect();
+        for db in TestDb::all(&format!("data_drop_{gone}")) {
+            let q = |s: &str| quote(db.backend, s);
+            migrate(&db, &all, Target::Migration(first[0].key()));
+            db.execute(&format!(
+                "INSERT INTO {} ({}, {}, {}, {}) VALUES ('a', 'x', 't', 'k1'), ('b''s', NULL, 't', 'k2'), ('c', 'z', NULL, NULL)",
+                q("shop_item"),
+                q("name"),
+                q("note"),
+                q("tag"),
+                q("code")
+            ));
+            let names = || {
+                db.rows(&format!(
+                    "SELECT {}, {} FROM {} ORDER BY 1",
+                    db.text(&q("id")),
+                    q("name"),
+                    q("shop_item")
+                ))
+            };
+            let kept = names();
+            migrate(&db, &all, Target::All);
+            assert_eq!(db.introspect(), expected(&s2, db.backend), "{}", db.backend);
+            assert_eq!(names(), kept, "{}", db.backend);
+            migrate(&db, &all, Target::Migration(first[0].key()));
+            assert_eq!(db.introspect(), expected(&s1, db.backend), "{}", db.backend);
+            assert_eq!(names(), kept, "{}", db.backend);
+            let back = db.rows(&format!(
+                "SELECT {} FROM {} WHERE {} IS NOT NULL",
+                db.text(&q("id")),
+                q("shop_item"),
+                q(gone)
+            ));
+            assert!(back.is_empty(), "{}: {back:?}", db.backend);
+        }
+    }
+}
+
 /// Changes to one table that SQLite cannot make with `ALTER TABLE`, in one migration: a
-/// field removed, a varchar widened, a nullable field made NOT NULL with a one-off value for
+/// unique field removed, a varchar widened, a nullable field made NOT NULL with a one-off value for
 /// the NULLs, a check added. SQLite makes the table again once for all four, not four
 /// times, both ways (issue 21), and every backend keeps the rows.
 #[test]
@@ -702,7 +786,7 @@ fn one_migration_rebuilds_a_sqlite_table_once() {
             Field::new("name", Varchar(20)),
             Field::new("note", Varchar(20)).null(),
             Field::new("price", Integer),
-            Field::new("old", Varchar(10)).null(),
+            Field::new("old", Varchar(10)).null().unique(),
         ],
     );
     let mut after = before.clone();

@@ -581,9 +581,10 @@ fn a_generated_500_model_project() {
                 assert_eq!(counts.get("online-index"), Some(&indexed));
                 assert_eq!(counts.get("table-rewrite"), None);
             }
-            // SQLite makes a table again to drop a column or change a type.
+            // SQLite makes a table again to change a type; it drops a column that no key,
+            // unique constraint or check names in place.
             Backend::Sqlite => {
-                assert_eq!(counts.get("sqlite-rebuild"), Some(&(removed + widened)));
+                assert_eq!(counts.get("sqlite-rebuild"), Some(&widened));
             }
         }
     }
