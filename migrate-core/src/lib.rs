@@ -26,7 +26,7 @@ pub mod migration;
 
 /// Everything a migration file uses, in one import: `use migrate_core::prelude::*;`.
 pub mod prelude {
-    pub use crate::executor::{Batches, RunContext};
+    pub use crate::executor::{Batches, KeyRange, KeyRanges, RunContext};
     pub use crate::fields::ColumnType::*;
     pub use crate::fields::OnDelete::*;
     pub use crate::fields::{

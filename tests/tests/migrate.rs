@@ -342,6 +342,7 @@ pub fn migration() -> Migration {{
                 Field::auto_id(),
                 Field::new("n", Integer),
                 Field::new("doubled", Integer).null(),
+                Field::new("tripled", Integer).null(),
                 Field::new("at", TimestampTz),
                 Field::new("even", Boolean),
             ])
@@ -363,7 +364,29 @@ pub fn migration() -> Migration {
     Migration::new("inventory", "0002_double")
         .depends_on("inventory", "0001_initial")
         .non_atomic()
-        .operations([RunRust::new(forwards).reverse(backwards).into()])
+        .operations([
+            RunRust::new(forwards).reverse(backwards).into(),
+            RunRust::new(by_ranges).reverse(backwards).into(),
+        ])
+}
+
+fn by_ranges<'a>(cx: &'a mut RunContext<'_>) -> BoxFuture<'a, Result<(), BoxError>> {
+    Box::pin(async move {
+        let table = cx.table("Item")?;
+        let id = cx.quote(&cx.column("Item", "id")?);
+        let mut ranges = cx.key_ranges("Item", 10)?;
+        let mut seen = Vec::new();
+        while let Some(range) = ranges.next(cx).await? {
+            seen.push(range.through);
+            let sql = format!("UPDATE {table} SET tripled = n * 3 WHERE {}", range.condition(&id));
+            cx.execute(&sql).await?;
+        }
+        // Ten keys, ten more (across the gap), and the last five.
+        if seen != [10, 25, 30] {
+            return Err(format!("ranges ended at {seen:?}").into());
+        }
+        Ok(())
+    })
 }
 
 fn forwards<'a>(cx: &'a mut RunContext<'_>) -> BoxFuture<'a, Result<(), BoxError>> {
@@ -387,7 +410,7 @@ fn forwards<'a>(cx: &'a mut RunContext<'_>) -> BoxFuture<'a, Result<(), BoxError
 fn backwards<'a>(cx: &'a mut RunContext<'_>) -> BoxFuture<'a, Result<(), BoxError>> {
     Box::pin(async move {
         let table = cx.table("Item")?;
-        cx.execute(&format!("UPDATE {table} SET doubled = NULL")).await?;
+        cx.execute(&format!("UPDATE {table} SET doubled = NULL, tripled = NULL")).await?;
         Ok(())
     })
 }
@@ -417,7 +440,8 @@ pub struct Item {
             );
         }
         let wrong = db.rows(&format!(
-            "SELECT {} FROM inventory_item WHERE doubled IS NULL OR doubled <> n * 2",
+            "SELECT {} FROM inventory_item WHERE doubled IS NULL OR doubled <> n * 2 \
+             OR tripled IS NULL OR tripled <> n * 3",
             db.text("id")
         ));
         assert!(

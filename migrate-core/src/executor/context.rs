@@ -144,10 +144,34 @@ impl RunContext<'_> {
             key: integer_key.then(|| pk.column.to_string()),
             quoted_key: self.quote(&pk.column),
             last_key: None,
-            label: m.table.to_string(),
             size: size.max(1),
-            done: 0,
-            in_transaction: false,
+            walk: Walk::new(&m.table),
+        })
+    }
+
+    /// The keys of `Model`, which must be an integer, cut into ranges of `size` rows in key
+    /// order ([`KeyRanges`]): for updating every row with SQL, a range at a time, without
+    /// reading the rows.
+    pub fn key_ranges(&self, model: &str, size: usize) -> Result<KeyRanges> {
+        use crate::fields::ColumnType::{BigInt, Integer, SmallInt};
+        let m = self.model(model)?;
+        let pk = m
+            .primary_key()
+            .filter(|pk| {
+                matches!(
+                    self.state.column_type(m, pk),
+                    Ok(SmallInt | Integer | BigInt)
+                )
+            })
+            .ok_or_else(|| Error::NotInHistory {
+                what: format!("an integer primary key of {model}"),
+            })?;
+        Ok(KeyRanges {
+            table: self.quote(&m.table),
+            key: self.quote(&pk.column),
+            after: i64::MIN,
+            size: size.max(1),
+            walk: Walk::new(&m.table),
         })
     }
 }
@@ -163,10 +187,50 @@ pub struct Batches {
     key: Option<String>,
     quoted_key: String,
     last_key: Option<i64>,
-    label: String,
     size: usize,
+    walk: Walk,
+}
+
+/// What batches and key ranges share: a transaction per batch when the migration is not
+/// atomic (the one before is committed when the next is asked for), and progress.
+#[derive(Debug)]
+struct Walk {
+    label: String,
     done: u64,
     in_transaction: bool,
+}
+
+impl Walk {
+    fn new(label: &str) -> Self {
+        Walk {
+            label: label.to_owned(),
+            done: 0,
+            in_transaction: false,
+        }
+    }
+
+    /// Commits the batch before, when there is one of its own.
+    async fn finish_batch(&mut self, cx: &mut RunContext<'_>) -> Result<()> {
+        if !cx.atomic && self.in_transaction {
+            exec(cx.conn, "COMMIT").await?;
+            self.in_transaction = false;
+        }
+        Ok(())
+    }
+
+    /// Opens the transaction of a batch of `rows` rows and reports progress.
+    async fn start_batch(&mut self, cx: &mut RunContext<'_>, rows: u64) -> Result<()> {
+        if !cx.atomic {
+            exec(cx.conn, "BEGIN").await?;
+            self.in_transaction = true;
+        }
+        self.done += rows;
+        (cx.report)(Event::Progress {
+            label: &self.label,
+            done: self.done,
+        });
+        Ok(())
+    }
 }
 
 impl Batches {
@@ -176,48 +240,114 @@ impl Batches {
         &mut self,
         cx: &mut RunContext<'_>,
     ) -> Result<Option<Vec<sqlx::any::AnyRow>>> {
-        if !cx.atomic && self.in_transaction {
-            exec(cx.conn, "COMMIT").await?;
-            self.in_transaction = false;
-        }
+        self.walk.finish_batch(cx).await?;
         let (select, key, size) = (&self.select, &self.quoted_key, self.size);
         let page = match (&self.key, self.last_key) {
             (Some(_), Some(last)) => {
                 format!("{select} WHERE {key} > {last} ORDER BY {key} LIMIT {size}")
             }
             (Some(_), None) => format!("{select} ORDER BY {key} LIMIT {size}"),
-            (None, _) => format!("{select} ORDER BY {key} LIMIT {size} OFFSET {}", self.done),
+            (None, _) => format!(
+                "{select} ORDER BY {key} LIMIT {size} OFFSET {}",
+                self.walk.done
+            ),
         };
+        let label = &self.walk.label;
         let rows = sqlx::query(&page)
             .fetch_all(&mut *cx.conn)
             .await
             .map_err(|source| Error::Database {
-                context: format!("reading a batch of {}", self.label),
+                context: format!("reading a batch of {label}"),
                 source,
             })?;
-        if rows.is_empty() {
+        let Some(last) = rows.last() else {
             return Ok(None);
-        }
-        if !cx.atomic {
-            exec(cx.conn, "BEGIN").await?;
-            self.in_transaction = true;
-        }
-        if let (Some(column), Some(row)) = (&self.key, rows.last()) {
+        };
+        if let Some(column) = &self.key {
             use sqlx::Row;
-            self.last_key =
-                Some(
-                    row.try_get::<i64, _>(column.as_str())
-                        .map_err(|source| Error::Database {
-                            context: format!("reading the key of a batch of {}", self.label),
-                            source,
-                        })?,
-                );
+            let key =
+                last.try_get::<i64, _>(column.as_str())
+                    .map_err(|source| Error::Database {
+                        context: format!("reading the key of a batch of {label}"),
+                        source,
+                    })?;
+            self.last_key = Some(key);
         }
-        self.done += rows.len() as u64;
-        (cx.report)(Event::Progress {
-            label: &self.label,
-            done: self.done,
-        });
+        self.walk.start_batch(cx, rows.len() as u64).await?;
         Ok(Some(rows))
+    }
+}
+
+/// The one value of `sql` (none for no row or NULL), read as a key.
+async fn scalar(cx: &mut RunContext<'_>, sql: &str, label: &str) -> Result<Option<i64>> {
+    sqlx::query_scalar::<_, Option<i64>>(sql)
+        .fetch_optional(&mut *cx.conn)
+        .await
+        .map(Option::flatten)
+        .map_err(|source| Error::Database {
+            context: format!("finding the next key range of {label}"),
+            source,
+        })
+}
+
+/// One batch of [`KeyRanges`]: the rows whose key is greater than `after` and at most
+/// `through`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyRange {
+    /// The last key of the range before (`i64::MIN` for the first).
+    pub after: i64,
+    /// The last key of this range.
+    pub through: i64,
+}
+
+impl KeyRange {
+    /// `<column> > after AND <column> <= through`, for a `WHERE` clause; `column` as the
+    /// SQL should name it (quoted with [`RunContext::quote`]).
+    pub fn condition(&self, column: &str) -> String {
+        format!("{column} > {} AND {column} <= {}", self.after, self.through)
+    }
+}
+
+/// A table's integer keys cut into ranges of `size` rows, for a data migration that
+/// updates rows with SQL (`UPDATE … WHERE <range>`): each range costs one query of one row
+/// (the key `size` rows on), so no row crosses to the client. One transaction per range
+/// when the migration is not atomic, with progress, as [`Batches`].
+#[derive(Debug)]
+pub struct KeyRanges {
+    table: String,
+    key: String,
+    after: i64,
+    size: usize,
+    walk: Walk,
+}
+
+impl KeyRanges {
+    /// The next range, or `None` when every key was covered. Work done on a range before
+    /// asking for the next one is committed with it when the migration is not atomic.
+    pub async fn next(&mut self, cx: &mut RunContext<'_>) -> Result<Option<KeyRange>> {
+        self.walk.finish_batch(cx).await?;
+        let (table, key, after) = (&self.table, &self.key, self.after);
+        let label = &self.walk.label;
+        let nth = format!(
+            "SELECT {key} FROM {table} WHERE {key} > {after} ORDER BY {key} LIMIT 1 OFFSET {}",
+            self.size - 1
+        );
+        let (through, rows) = match scalar(cx, &nth, label).await? {
+            Some(through) => (through, self.size as u64),
+            None => {
+                let rest = format!("SELECT MAX({key}) FROM {table} WHERE {key} > {after}");
+                let Some(through) = scalar(cx, &rest, label).await? else {
+                    return Ok(None);
+                };
+                let count = format!("SELECT COUNT(*) FROM {table} WHERE {key} > {after}");
+                (
+                    through,
+                    scalar(cx, &count, label).await?.unwrap_or(0) as u64,
+                )
+            }
+        };
+        self.after = through;
+        self.walk.start_batch(cx, rows).await?;
+        Ok(Some(KeyRange { after, through }))
     }
 }

@@ -34,7 +34,7 @@ use crate::spin::spin;
 use crate::state::ProjectState;
 
 pub use connection::DbConnection;
-pub use context::{Batches, RunContext};
+pub use context::{Batches, KeyRange, KeyRanges, RunContext};
 pub use mysql::Progress;
 use session::Session;
 
