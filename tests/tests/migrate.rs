@@ -347,6 +347,9 @@ pub fn migration() -> Migration {{
                 Field::new("even", Boolean),
             ])
             .into(),
+        CreateModel::new("Tag", "inventory_tag")
+            .fields([Field::new("id", Uuid).primary_key(), Field::new("label", Varchar(10))])
+            .into(),
         RunSql::new("INSERT INTO inventory_item (n, at, even) VALUES {}").reverse("DELETE FROM inventory_item").into(),
         RunSql::new("DELETE FROM inventory_item WHERE n BETWEEN 11 AND 15").into(),
     ])
@@ -367,7 +370,44 @@ pub fn migration() -> Migration {
         .operations([
             RunRust::new(forwards).reverse(backwards).into(),
             RunRust::new(by_ranges).reverse(backwards).into(),
+            RunRust::new(uuid_keys).reverse(backwards).into(),
         ])
+}
+
+// Batches of a table keyed by UUIDs, which the driver reads as text only on PostgreSQL.
+fn uuid_keys<'a>(cx: &'a mut RunContext<'_>) -> BoxFuture<'a, Result<(), BoxError>> {
+    Box::pin(async move {
+        let table = cx.table("Tag")?;
+        let keys = ["0000000000000000000000000000000a", "0000000000000000000000000000000b"];
+        let postgres = cx.placeholder(1) == "$1";
+        for (key, label) in keys.iter().zip(["a", "b"]) {
+            let value = if postgres {
+                format!("'{key}'")
+            } else if cx.quote("x") == "`x`" {
+                format!("UNHEX('{key}')")
+            } else {
+                format!("X'{key}'")
+            };
+            cx.execute(&format!("INSERT INTO {table} (id, label) VALUES ({value}, '{label}')")).await?;
+        }
+        let mut batches = cx.batches("Tag", 1)?;
+        let mut labels = Vec::new();
+        while let Some(rows) = batches.next(cx).await? {
+            for row in rows {
+                if postgres {
+                    let id: String = row.try_get("id")?;
+                    if !id.starts_with("00000000-0000") {
+                        return Err(format!("a key read as {id}").into());
+                    }
+                }
+                labels.push(row.try_get::<String, _>("label")?);
+            }
+        }
+        if labels != ["a", "b"] {
+            return Err(format!("labels read: {labels:?}").into());
+        }
+        Ok(())
+    })
 }
 
 fn by_ranges<'a>(cx: &'a mut RunContext<'_>) -> BoxFuture<'a, Result<(), BoxError>> {

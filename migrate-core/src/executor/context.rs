@@ -100,10 +100,12 @@ impl RunContext<'_> {
 
     /// The rows of `Model` in primary-key order, `size` at a time.
     ///
-    /// A row holds the primary key and the columns that sqlx's `Any` driver reads on every
+    /// A row holds the primary key and the columns that sqlx's `Any` driver reads on that
     /// backend: integers, floats, text and bytes, booleans on PostgreSQL, and relations
-    /// whose key is one of those. Others (timestamps, UUIDs, decimals, JSON) are left out, since the
-    /// driver would refuse the whole batch; read them with a query of your own, by key.
+    /// whose key is one of those. Others (timestamps, UUIDs, decimals, JSON) are left out,
+    /// since the driver would refuse the whole batch: read them with a query of your own, by
+    /// key. The key is always there: a UUID as text on PostgreSQL, whose `uuid` the driver
+    /// does not read, and as the 16 bytes MySQL and SQLite store.
     /// With an integer key, each batch starts after the last key of the one before
     /// (`WHERE key > last`), so a batch costs the same at the end of a large table as at the
     /// start; other keys page with `OFFSET`.
@@ -126,8 +128,18 @@ impl RunContext<'_> {
         let columns: Vec<String> = m
             .fields
             .iter()
-            .filter(|f| f.name == pk.name || readable(f))
-            .map(|f| self.quote(&f.column))
+            .filter_map(|f| {
+                let c = self.quote(&f.column);
+                match (f.name == pk.name, readable(f)) {
+                    (_, true) => Some(c),
+                    // PostgreSQL's `uuid` (MySQL's `binary(16)` and SQLite's `blob` it reads).
+                    (true, false) if self.backend == Backend::Postgres => {
+                        Some(format!("CAST({c} AS text) AS {c}"))
+                    }
+                    (true, false) => Some(c),
+                    (false, false) => None,
+                }
+            })
             .collect();
         let integer_key = matches!(
             self.state.column_type(m, pk),
