@@ -492,6 +492,17 @@ fn seed(db: &TestDb) {
     }
 }
 
+/// `(id, name)` of every row of `shop_item`.
+fn item_names(db: &TestDb) -> Vec<Vec<String>> {
+    let q = |s: &str| quote(db.backend, s);
+    db.rows(&format!(
+        "SELECT {}, {} FROM {} ORDER BY 1",
+        db.text(&q("id")),
+        q("name"),
+        q("shop_item")
+    ))
+}
+
 fn migrate(db: &TestDb, migrations: &[Migration], target: Target) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -651,14 +662,7 @@ fn columns_with_constant_defaults_are_added_in_place_with_their_values() {
             q("shop_item"),
             q("name")
         ));
-        let names = || {
-            db.rows(&format!(
-                "SELECT {}, {} FROM {} ORDER BY 1",
-                db.text(&q("id")),
-                q("name"),
-                q("shop_item")
-            ))
-        };
+        let names = || item_names(&db);
         let kept = names();
         migrate(&db, &all, Target::All);
         assert_eq!(db.introspect(), expected(&s2, db.backend), "{}", db.backend);
@@ -746,14 +750,7 @@ fn a_plain_column_is_dropped_in_place_and_a_unique_one_rebuilds() {
                 q("tag"),
                 q("code")
             ));
-            let names = || {
-                db.rows(&format!(
-                    "SELECT {}, {} FROM {} ORDER BY 1",
-                    db.text(&q("id")),
-                    q("name"),
-                    q("shop_item")
-                ))
-            };
+            let names = || item_names(&db);
             let kept = names();
             migrate(&db, &all, Target::All);
             assert_eq!(db.introspect(), expected(&s2, db.backend), "{}", db.backend);
