@@ -20,10 +20,12 @@ const DB: &str = "migrate_bench_fleet";
 const DJANGO_DB: &str = "migrate_bench_dt";
 /// What the comparison installs: Django 5.2 (as the suite's other Django figures), and the
 /// django-tenants release that supports it.
-const DJANGO_PACKAGES: [&str; 3] = [
+/// PyMySQL (pure Python) is for the rows benchmark's MariaDB runs.
+const DJANGO_PACKAGES: [&str; 4] = [
     "django==5.2.*",
     "django-tenants==4.0.*",
     "psycopg2-binary==2.9.*",
+    "pymysql==1.1.*",
 ];
 const QUERY: &str = "SELECT schema_name FROM public.tenants ORDER BY 1";
 
@@ -245,13 +247,14 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The virtualenv's Python, with Django and django-tenants: made with pip when missing.
-fn django_python(ws: &Path) -> anyhow::Result<std::path::PathBuf> {
+/// The virtualenv's Python, with Django, django-tenants and the database drivers: made with
+/// pip when missing.
+pub(crate) fn django_python(ws: &Path) -> anyhow::Result<std::path::PathBuf> {
     let venv = ws.join("target").join("bench-venv");
     let python = venv.join("bin").join("python");
     let ready = |python: &Path| {
         Command::new(python)
-            .args(["-c", "import django_tenants, psycopg2"])
+            .args(["-c", "import django_tenants, psycopg2, pymysql"])
             .output()
             .is_ok_and(|o| o.status.success())
     };

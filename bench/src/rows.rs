@@ -9,6 +9,11 @@
 //! which the hand-written SQL changes, sent by the backend's own client. The data migration
 //! walks the table with `RunContext::key_ranges` (10,000 rows, one transaction each) and
 //! updates each range; by hand, the same key ranges, one `UPDATE` each.
+//!
+//! Beside them, Django's `migrate` of the same change on a third table, `dj_item`, filled
+//! in the same turns: `bench/django_rows/` holds the migrations, written as Django's
+//! `makemigrations` would write them, and a `RunPython` that walks the same key ranges. It
+//! runs in the virtualenv of the fleet benchmark (`target/bench-venv`; PyMySQL for MariaDB).
 
 use std::path::Path;
 use std::process::Command;
@@ -200,7 +205,7 @@ fn initial() -> Migration {
 /// filled after the other would be the warmer one in the server's cache (on MariaDB, whose
 /// 128 MB buffer pool holds one table of a million rows but not two, the table filled last
 /// built an index a third faster).
-fn fill(db: Db, rows: usize) -> String {
+fn fill(db: Db, rows: usize, tables: &[&str]) -> String {
     let slices = 10;
     let mut sql = String::new();
     for slice in 0..slices {
@@ -219,7 +224,7 @@ fn fill(db: Db, rows: usize) -> String {
                 "SELECT 'item-' || i, i % 1000, datetime('now') FROM (WITH RECURSIVE c(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM c WHERE i < {to}) SELECT i FROM c)"
             ),
         };
-        for table in ["rows_item", "rows_hand"] {
+        for table in tables {
             sql.push_str(&format!(
                 "INSERT INTO {table} (name, qty, created) {source};\n"
             ));
@@ -309,9 +314,16 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
         bail!("building {}", project.root.display());
     }
     let bin = target_dir.join("release").join(project.bin());
+    let python = match crate::fleet::django_python(ws) {
+        Ok(python) => Some(python),
+        Err(e) => {
+            eprintln!("Django: not measured: {e:#}");
+            None
+        }
+    };
 
-    println!("| {rows} rows | operation | migrate | by hand | ratio |");
-    println!("|---|---|---|---|---|");
+    println!("| {rows} rows | operation | migrate | by hand | ratio | Django 5.2 |");
+    println!("|---|---|---|---|---|---|");
     for db in backends {
         db.reset(&work)?;
         let url = db.url(&work);
@@ -321,8 +333,21 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
                 .env("DATABASE_URL", &url);
             measure::run_once(c.into(), &logs, label)
         };
+        let django = |target: &str, label: &str| {
+            let python = python.as_ref()?;
+            let mut c = Command::new(python);
+            c.args(["manage.py", "migrate", "rows", target, "-v", "0"])
+                .current_dir(ws.join("bench/django_rows"))
+                .envs(django_env(db, &work));
+            Some(measure::run_once(c.into(), &logs, label))
+        };
         migrate("0001", &format!("{}-0001", db.dialect()))?;
-        measure::run_once(by_hand(db, &work, &fill(db, rows))?, &logs, "fill")?;
+        let mut tables = vec!["rows_item", "rows_hand"];
+        if let Some(done) = django("0001_initial", &format!("{}-django-0001", db.dialect())) {
+            done?;
+            tables.push("dj_item");
+        }
+        measure::run_once(by_hand(db, &work, &fill(db, rows, &tables))?, &logs, "fill")?;
         for step in &steps {
             let label = format!("{}-{}", db.dialect(), step.name);
             let ours = migrate(step.name, &label)?.wall;
@@ -332,8 +357,12 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
                 &format!("{label}-hand"),
             )?
             .wall;
+            let theirs = match django(step.name, &format!("{label}-django")) {
+                Some(run) => secs(run?.wall),
+                None => "not measured".into(),
+            };
             println!(
-                "| {} | {} | {} | {} | {:.2} |",
+                "| {} | {} | {} | {} | {:.2} | {theirs} |",
                 db.label(),
                 step.label,
                 secs(ours),
@@ -343,6 +372,28 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where Django's settings (`bench/django_rows/rowsbench/settings.py`) find the bench
+/// database: the same one, its table being `dj_item`.
+fn django_env(db: Db, work: &Path) -> Vec<(&'static str, String)> {
+    let mut env = vec![("ROWS_BACKEND", db.dialect().to_owned())];
+    match db {
+        Db::Sqlite => env.push(("ROWS_DATABASE", Db::sqlite_file(work).display().to_string())),
+        _ => {
+            let parts = crate::url_parts(&db.server());
+            env.push(("ROWS_DATABASE", crate::BENCH_DB.to_owned()));
+            env.push(("ROWS_USER", parts.user));
+            env.push(("ROWS_HOST", parts.host));
+            if let Some(port) = parts.port {
+                env.push(("ROWS_PORT", port));
+            }
+            if let Some(password) = parts.password {
+                env.push(("ROWS_PASSWORD", password));
+            }
+        }
+    }
+    env
 }
 
 fn secs(d: Duration) -> String {
