@@ -9,22 +9,21 @@
 //!   `migrations!()`.
 //!
 //! For each, the crate's full build (`cargo clean -p` of it first, so incremental caches do
-//! not help) and a one-model edit (a nullable field added to, then taken from, one model in
-//! the middle of the crate; incremental in debug, as cargo's default profiles are). The crates
-//! live under `target/bench/compile/` and share one target directory, so dependencies are
-//! built once per feature set.
+//! not help) and a one-model edit (a nullable field added to, then taken from, the last
+//! model, as the suite's `L-edit1`; incremental in debug, as cargo's default profiles are).
+//! The crates live under `target/bench/compile/` and share one target directory, so
+//! dependencies are built once per feature set.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 use anyhow::{bail, Context};
-use migrate_bench::generate::{self, Style, SEED};
-use migrate_bench::measure::{self, Sample};
+use migrate_bench::generate::{self, Project, Style, SEED};
+use migrate_bench::measure::{self, Sample, Summary};
 use migrate_core::autodetector::{Autodetector, RenameHints};
 use migrate_core::questioner::NonInteractive;
-use migrate_core::{writer, ProjectState};
+use migrate_core::ProjectState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Variant {
@@ -91,55 +90,17 @@ impl Variant {
     }
 }
 
-/// One generated crate.
+/// One generated crate: a project without a binary.
 #[derive(Debug)]
 struct Crate {
-    root: PathBuf,
-    package: String,
+    project: Project,
     variant: Variant,
-    models: ProjectState,
 }
 
 impl Crate {
     fn write_models(&self, models: &ProjectState) -> anyhow::Result<()> {
-        let dir = self.root.join("src/models");
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)?;
-        }
-        std::fs::create_dir_all(&dir)?;
-        let files = generate::models_sources(models, self.variant.style())?;
-        let mut index = String::new();
-        for (app, source) in &files {
-            index.push_str(&format!("pub mod {app};\n"));
-            write(&dir.join(format!("{app}.rs")), source)?;
-        }
-        write(&dir.join("mod.rs"), &index)
+        self.project.write_models_as(models, self.variant.style())
     }
-
-    /// The models with one nullable field added to the model in the middle of the crate.
-    fn edited(&self) -> ProjectState {
-        let middle = self.models.len() / 2;
-        let models = self.models.models().enumerate().map(|(i, m)| {
-            let mut m = m.clone();
-            if i == middle {
-                let mut fields = m.fields.to_vec();
-                fields.push(
-                    migrate_core::prelude::Field::new("extra", migrate_core::ColumnType::Integer)
-                        .null(),
-                );
-                m.fields = fields.into();
-            }
-            m
-        });
-        ProjectState::from_models(models.collect::<Vec<_>>()).expect("the edit is valid")
-    }
-}
-
-fn write(path: &Path, contents: &str) -> anyhow::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Writes the crate of `variant` for `models` under `parent`.
@@ -150,32 +111,37 @@ fn create(
     models: &ProjectState,
     ws: &Path,
 ) -> anyhow::Result<Crate> {
-    let package = format!(
+    let name = format!(
         "compile-{}-{}",
         size.to_lowercase(),
         variant.label().replace('+', "-")
     );
-    let root = parent.join(&package);
-    if root.exists() {
-        std::fs::remove_dir_all(&root)?;
+    let project = Project {
+        root: parent.join(&name),
+        name,
+    };
+    if project.root.exists() {
+        std::fs::remove_dir_all(&project.root)?;
     }
-    write(
-        &root.join("Cargo.toml"),
+    project.write(
+        "Cargo.toml",
         &format!(
-            "[package]\nname = \"{package}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
+            "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
              # Its own workspace, not a member of the one around it.\n[workspace]\n\n\
              [dependencies]\n{}",
+            project.name,
             variant.dependencies(ws)
         ),
     )?;
-    std::fs::copy(ws.join("Cargo.lock"), root.join("Cargo.lock")).context("copying Cargo.lock")?;
+    std::fs::copy(ws.join("Cargo.lock"), project.root.join("Cargo.lock"))
+        .context("copying Cargo.lock")?;
     let mut lib = String::from("pub mod models;\n");
     if variant == Variant::DeriveMigrations {
         lib.push_str(
             "\npub static MIGRATIONS: migrate_core::Migrations = migrate_core::migrations!();\n",
         );
-        write(
-            &root.join("build.rs"),
+        project.write(
+            "build.rs",
             "fn main() {\n    println!(\"cargo:rerun-if-changed=migrations\");\n}\n",
         )?;
         let changes = Autodetector {
@@ -185,24 +151,10 @@ fn create(
             leaves: &BTreeMap::new(),
         }
         .changes(&mut NonInteractive::default())?;
-        for m in &changes.migrations {
-            write(
-                &root.join(format!(
-                    "migrations/{}/{}.rs",
-                    m.app,
-                    writer::module_name(&m.name)
-                )),
-                &writer::migration_file(m)?,
-            )?;
-        }
+        project.write_migrations(&changes.migrations)?;
     }
-    write(&root.join("src/lib.rs"), &lib)?;
-    let krate = Crate {
-        root,
-        package,
-        variant,
-        models: models.clone(),
-    };
+    project.write("src/lib.rs", &lib)?;
+    let krate = Crate { project, variant };
     krate.write_models(models)?;
     Ok(krate)
 }
@@ -238,19 +190,11 @@ fn options(args: &[String], sizes: &[(&'static str, usize, usize)]) -> anyhow::R
 }
 
 /// The median of `runs` samples of `f`, and the largest peak memory.
-fn sampled(
-    runs: usize,
-    mut f: impl FnMut(usize) -> anyhow::Result<Sample>,
-) -> anyhow::Result<Sample> {
-    let mut samples = (0..runs.max(1))
-        .map(&mut f)
+fn sampled(runs: usize, f: impl FnMut(usize) -> anyhow::Result<Sample>) -> anyhow::Result<Summary> {
+    let samples = (0..runs.max(1))
+        .map(f)
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let rss = samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0);
-    samples.sort_by_key(|s| s.wall);
-    Ok(Sample {
-        wall: samples[samples.len() / 2].wall,
-        max_rss_kib: rss,
-    })
+    Ok(Summary::of(&samples))
 }
 
 pub fn run(
@@ -267,7 +211,7 @@ pub fn run(
         let mut command = Command::new(crate::cargo());
         command
             .args(args)
-            .current_dir(&krate.root)
+            .current_dir(&krate.project.root)
             .env("CARGO_TARGET_DIR", &target_dir)
             .env_remove("CARGO_INCREMENTAL")
             .env_remove("RUSTFLAGS");
@@ -287,11 +231,11 @@ pub fn run(
         let models = generate::models(apps, per_app, SEED);
         for variant in Variant::ALL {
             let krate = create(&work, size, variant, &models, ws)?;
-            let label = format!("{}-{profile}", krate.package);
+            let label = format!("{}-{profile}", krate.project.name);
             // Dependencies, and a first build of the crate.
             build(&krate, &format!("{label}-warm"))?;
             let full = sampled(options.runs, |i| {
-                let mut clean = cargo(&krate, &["clean", "--quiet", "-p", &krate.package]);
+                let mut clean = cargo(&krate, &["clean", "--quiet", "-p", &krate.project.name]);
                 if options.release {
                     clean.arg("--release");
                 }
@@ -299,7 +243,7 @@ pub fn run(
                 build(&krate, &format!("{label}-full{i}"))
             })?;
             // The edit and its undoing alternate, so every build sees a change.
-            let edited = krate.edited();
+            let edited = generate::change(&models, models.len());
             let edit = sampled(options.runs * 2, |i| {
                 krate.write_models(if i % 2 == 0 { &edited } else { &models })?;
                 build(&krate, &format!("{label}-edit{i}"))
@@ -309,19 +253,11 @@ pub fn run(
                 "| {size} ({} models) | {} | {} | {} | {} |",
                 models.len(),
                 variant.label(),
-                secs(full.wall),
-                mib(full.max_rss_kib),
-                secs(edit.wall),
+                crate::seconds(full.median),
+                crate::mib(full.max_rss_kib),
+                crate::seconds(edit.median),
             );
         }
     }
     Ok(())
-}
-
-fn secs(d: Duration) -> String {
-    format!("{:.2} s", d.as_secs_f64())
-}
-
-fn mib(kib: u64) -> String {
-    format!("{} MB", kib / 1024)
 }

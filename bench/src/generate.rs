@@ -506,11 +506,16 @@ serde_json = "1"
 
     /// Replaces `src/models/` with the models of `state`.
     pub fn write_models(&self, state: &ProjectState) -> anyhow::Result<()> {
+        self.write_models_as(state, Style::Model)
+    }
+
+    /// Replaces `src/models/` with the models of `state`, written in `style`.
+    pub fn write_models_as(&self, state: &ProjectState, style: Style) -> anyhow::Result<()> {
         let dir = self.root.join("src/models");
         if dir.exists() {
             std::fs::remove_dir_all(&dir)?;
         }
-        let files = models_sources(state, Style::Model)?;
+        let files = models_sources(state, style)?;
         let mut index = String::from("//! The models, one module per app.\n\n");
         for (app, source) in &files {
             writeln!(index, "pub mod {app};")?;

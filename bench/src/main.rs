@@ -267,6 +267,11 @@ fn secs(d: Duration) -> String {
     }
 }
 
+/// Always in seconds, two decimals: the `compile` and `rows` tables.
+fn seconds(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
 fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / MIB as f64)
 }

@@ -2,9 +2,9 @@
 //! table that holds ROWS rows (default 1,000,000) and an index, each timed as `migrate` runs
 //! it and beside it as a person would write it by hand for that backend.
 //!
-//! Both tables are made by the first migration with the same columns and filled alike by
+//! The tables are made by the first migration with the same columns and filled alike by
 //! the server (`generate_series`, MariaDB's sequence engine, a recursive CTE on SQLite), in
-//! slices taken in turn so that neither is warmer in the server's cache:
+//! slices taken in turn so that none is warmer in the server's cache:
 //! `rows_item`, which the migrations change one operation per migration, and `rows_hand`,
 //! which the hand-written SQL changes, sent by the backend's own client. The data migration
 //! walks the table with `RunContext::key_ranges` (10,000 rows, one transaction each) and
@@ -17,7 +17,6 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 use anyhow::{bail, Context};
 use migrate_bench::generate::Project;
@@ -152,7 +151,7 @@ fn steps() -> Vec<Step> {
     ]
 }
 
-/// The data migration, as a user writes it with the tool's batches.
+/// The data migration, as a user writes it with the tool's key ranges (of `BATCH` rows).
 const DATA_MIGRATION: &str = r#"//! Migration rows.0009_fill_flag, written by migrate-bench.
 
 use migrate_core::prelude::*;
@@ -201,8 +200,8 @@ fn initial() -> Migration {
         ])
 }
 
-/// The SQL that fills both tables with `rows` rows, in ten slices taken in turn: a table
-/// filled after the other would be the warmer one in the server's cache (on MariaDB, whose
+/// The SQL that fills `tables` with `rows` rows each, in ten slices taken in turn: a table
+/// filled after the others would be the warmer one in the server's cache (on MariaDB, whose
 /// 128 MB buffer pool holds one table of a million rows but not two, the table filled last
 /// built an index a third faster).
 fn fill(db: Db, rows: usize, tables: &[&str]) -> String {
@@ -358,15 +357,15 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
             )?
             .wall;
             let theirs = match django(step.name, &format!("{label}-django")) {
-                Some(run) => secs(run?.wall),
+                Some(run) => crate::seconds(run?.wall),
                 None => "not measured".into(),
             };
             println!(
                 "| {} | {} | {} | {} | {:.2} | {theirs} |",
                 db.label(),
                 step.label,
-                secs(ours),
-                secs(hand),
+                crate::seconds(ours),
+                crate::seconds(hand),
                 ours.as_secs_f64() / hand.as_secs_f64()
             );
         }
@@ -394,8 +393,4 @@ fn django_env(db: Db, work: &Path) -> Vec<(&'static str, String)> {
         }
     }
     env
-}
-
-fn secs(d: Duration) -> String {
-    format!("{:.2} s", d.as_secs_f64())
 }

@@ -15,28 +15,22 @@ if _backend == "sqlite":
             "NAME": os.environ["ROWS_DATABASE"],
         }
     }
-elif _backend == "postgres":
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": os.environ["ROWS_DATABASE"],
-            "USER": os.environ.get("ROWS_USER", "postgres"),
-            "PASSWORD": os.environ.get("ROWS_PASSWORD", ""),
-            "HOST": os.environ.get("ROWS_HOST", "127.0.0.1"),
-            "PORT": os.environ.get("ROWS_PORT", "5432"),
-        }
-    }
 else:
-    import pymysql
+    if _backend == "mysql":
+        import pymysql
 
-    pymysql.install_as_MySQLdb()
+        pymysql.install_as_MySQLdb()
+    _engine, _user, _port = {
+        "postgres": ("postgresql", "postgres", "5432"),
+        "mysql": ("mysql", "root", "3306"),
+    }[_backend]
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.mysql",
+            "ENGINE": f"django.db.backends.{_engine}",
             "NAME": os.environ["ROWS_DATABASE"],
-            "USER": os.environ.get("ROWS_USER", "root"),
+            "USER": os.environ.get("ROWS_USER", _user),
             "PASSWORD": os.environ.get("ROWS_PASSWORD", ""),
             "HOST": os.environ.get("ROWS_HOST", "127.0.0.1"),
-            "PORT": os.environ.get("ROWS_PORT", "3306"),
+            "PORT": os.environ.get("ROWS_PORT", _port),
         }
     }

@@ -1,6 +1,6 @@
 //! SQLite: renames, index changes, nullable columns and columns with a constant default,
-//! and dropping a plain column are done in place; anything else rebuilds the table (new table, copy every row, drop, rename, recreate indexes), as
-//! Django does.
+//! and dropping a plain column are done in place; anything else rebuilds the table (new
+//! table, copy every row, drop, rename, recreate indexes), as Django does.
 
 use std::collections::BTreeSet;
 
