@@ -1,4 +1,4 @@
-//! `migrate-bench compile [S] [M] [L] [--release] [--runs N]`: how long the models crate of a
+//! `migrate-bench compile [S] [M] [L] [--release] [--runs N] [--crates plain,serde,derive,derive+migrations]`: how long the models crate of a
 //! generated project takes to build, dependencies already built, written four ways:
 //!
 //! - `plain`: the structs alone (a foreign key as its `i64` key), the floor;
@@ -164,6 +164,7 @@ struct Options {
     sizes: Vec<&'static str>,
     release: bool,
     runs: usize,
+    variants: Vec<Variant>,
 }
 
 fn options(args: &[String], sizes: &[(&'static str, usize, usize)]) -> anyhow::Result<Options> {
@@ -171,20 +172,40 @@ fn options(args: &[String], sizes: &[(&'static str, usize, usize)]) -> anyhow::R
         sizes: Vec::new(),
         release: false,
         runs: 1,
+        variants: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--release" => options.release = true,
             "--runs" => options.runs = it.next().context("--runs N")?.parse()?,
+            "--crates" => {
+                for label in it
+                    .next()
+                    .context("--crates plain,serde,derive,…")?
+                    .split(',')
+                {
+                    match Variant::ALL.iter().find(|v| v.label() == label) {
+                        Some(v) => options.variants.push(*v),
+                        None => bail!(
+                            "unknown crate {label}: plain, serde, derive or derive+migrations"
+                        ),
+                    }
+                }
+            }
             size => match sizes.iter().find(|(s, _, _)| *s == size) {
                 Some((s, _, _)) => options.sizes.push(s),
-                None => bail!("unknown argument {size}: S, M, L, --release or --runs N"),
+                None => {
+                    bail!("unknown argument {size}: S, M, L, --release, --runs N or --crates A,B")
+                }
             },
         }
     }
     if options.sizes.is_empty() {
         options.sizes = sizes.iter().map(|(s, _, _)| *s).collect();
+    }
+    if options.variants.is_empty() {
+        options.variants = Variant::ALL.to_vec();
     }
     Ok(options)
 }
@@ -229,7 +250,7 @@ pub fn run(
     for size in &options.sizes {
         let &(_, apps, per_app) = sizes.iter().find(|(s, _, _)| s == size).expect("known");
         let models = generate::models(apps, per_app, SEED);
-        for variant in Variant::ALL {
+        for &variant in &options.variants {
             let krate = create(&work, size, variant, &models, ws)?;
             let label = format!("{}-{profile}", krate.project.name);
             // Dependencies, and a first build of the crate.

@@ -107,6 +107,7 @@ pub use migrate_macros::migrations;
 pub mod __private {
     pub use crate::fields::{ColumnType, ColumnValue, FieldType, OnDelete, Value};
     pub use crate::model::{FieldRename, Model, ModelDef, Registration};
+    pub use crate::models_section;
     pub use crate::state::{Constraint, Field, Index, ModelRef, ModelState};
     pub use ::inventory;
     pub use ::sqlx;

@@ -44,10 +44,15 @@ pub struct FieldRename {
     pub from: &'static str,
 }
 
-/// What the derive submits to `inventory`: a pointer to the static definition.
+/// What the derive registers: a pointer to the static definition. On Linux it is a `#[used]`
+/// static in the linker section [`models_section!`](crate::models_section) names (the
+/// registry reads the section as an array of them, so the layout is the pointer's);
+/// elsewhere it is submitted to `inventory`.
 #[derive(Debug)]
+#[repr(transparent)]
 pub struct Registration(pub &'static ModelDef);
 
+#[cfg(not(target_os = "linux"))]
 inventory::collect!(Registration);
 
 /// A many-to-one relation: column `<field>_id`, holding the target's primary key.

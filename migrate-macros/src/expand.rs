@@ -1,5 +1,6 @@
 //! Emits data, not behaviour: a `static` model definition built from `migrate_core` types,
-//! the `Model` impl pointing at it, and its `inventory` registration. On error, the errors
+//! the `Model` impl pointing at it, and its registration (a static in a linker section on
+//! Linux, `inventory` elsewhere). On error, the errors
 //! plus a stub `Model` impl, so that relations to this struct raise no follow-on errors.
 
 use proc_macro2::TokenStream;
@@ -134,6 +135,12 @@ fn expand(model: &ModelInput, krate: &Path) -> TokenStream {
                 field_renames: &[#(#field_renames),*],
             };
 
+            // The registry's reader says why the section on Linux (`registry.rs`).
+            #[cfg(target_os = "linux")]
+            #[used]
+            #[unsafe(link_section = #p::models_section!())]
+            static __MIGRATE_REGISTRATION: #p::Registration = #p::Registration(&__MIGRATE_MODEL_DEF);
+            #[cfg(not(target_os = "linux"))]
             #p::inventory::submit! { #p::Registration(&__MIGRATE_MODEL_DEF) }
         };
     }
@@ -146,12 +153,10 @@ fn option(p: &TokenStream, value: Option<String>) -> TokenStream {
     }
 }
 
-/// One `Field { … }` literal. Type-level facts come from the Rust type, with spans on the
-/// field's type so that an unsupported type or a non-model target is reported there.
-fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
+/// The type-level part of a field.
+fn field_type(f: &FieldInput, p: &TokenStream) -> TokenStream {
     let a = &f.attrs;
-    let name = f.name();
-    let ty = match &f.ty.kind {
+    match &f.ty.kind {
         Kind::Scalar { ty, .. } => {
             let mut column = quote_spanned!(ty.span()=> <#ty as #p::ColumnValue>::COLUMN_TYPE);
             if let Some(n) = &a.max_length {
@@ -190,7 +195,15 @@ fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
                 }
             }
         }
-    };
+    }
+}
+
+/// One `Field { … }` literal. Type-level facts come from the Rust type, with spans on the
+/// field's type so that an unsupported type or a non-model target is reported there.
+fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
+    let a = &f.attrs;
+    let name = f.name();
+    let ty = field_type(f, p);
     let column = match (&a.db_column, f.ty.relation()) {
         (Some(c), _) => c.value.value(),
         (None, Some(Rel::ForeignKey | Rel::OneToOne)) => format!("{name}_id"),

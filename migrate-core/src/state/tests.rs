@@ -205,3 +205,21 @@ fn fields_are_found_by_name_in_narrow_and_wide_models() {
         assert!(!model.same_fields(&reversed), "{width} fields");
     }
 }
+
+#[test]
+fn the_registry_finds_each_derived_model_once() {
+    // The models derived in this crate's tests, as the linker (or `inventory`) gathered them.
+    let found = crate::registry::definitions();
+    for def in defs() {
+        let same = found.iter().filter(|d| std::ptr::eq(**d, def)).count();
+        assert_eq!(same, 1, "{} registered {same} times", def.state.name);
+    }
+    let keys: Vec<(&str, &str)> = found
+        .iter()
+        .map(|d| (&*d.state.app, &*d.state.name))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(keys, sorted, "sorted by (app, model), no duplicates");
+}
