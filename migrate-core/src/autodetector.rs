@@ -39,6 +39,7 @@ impl RenameHints {
     pub fn from_definitions<'a>(defs: impl IntoIterator<Item = &'a ModelDef>) -> Self {
         let mut hints = RenameHints::default();
         for def in defs {
+            let def = def.decode();
             let key = def.state.key();
             if let Some(old) = def.renamed_from {
                 hints.models.insert(key.clone(), old.into());

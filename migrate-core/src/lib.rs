@@ -106,75 +106,11 @@ pub use migrate_macros::migrations;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::fields::{ColumnType, ColumnValue, FieldType, OnDelete, Value};
-    pub use crate::model::{FieldRename, Model, ModelDef, Registration};
+    pub use crate::model::{Model, ModelDef, Registration};
     pub use crate::models_section;
-    pub use crate::state::{Constraint, Field, Index, ModelRef, ModelState};
+    pub use crate::state::ModelRef;
     pub use ::inventory;
     pub use ::sqlx;
     pub use ::std::borrow::Cow;
     pub use ::std::option::Option::{None, Some};
-
-    /// A field of a model's static definition, its flags in one byte, lowest bit first:
-    /// `null`, `primary_key`, `auto`, `unique`, `db_index`, `auto_now_add`, `auto_now`,
-    /// `deferrable` (the derive's `expand.rs` writes them in this order). One call instead
-    /// of a struct literal of thirteen fields: the compiler checks and evaluates about a
-    /// quarter less per model (issue 21).
-    pub const fn field(
-        name: &'static str,
-        column: &'static str,
-        ty: FieldType,
-        flags: u8,
-        default: Option<Value>,
-        choices: &'static [Value],
-    ) -> Field {
-        Field {
-            name: Cow::Borrowed(name),
-            column: Cow::Borrowed(column),
-            ty,
-            null: flags & 1 != 0,
-            primary_key: flags & 2 != 0,
-            auto: flags & 4 != 0,
-            unique: flags & 8 != 0,
-            db_index: flags & 16 != 0,
-            default,
-            auto_now_add: flags & 32 != 0,
-            auto_now: flags & 64 != 0,
-            deferrable: flags & 128 != 0,
-            choices: Cow::Borrowed(choices),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::__private::field;
-    use super::{ColumnType, FieldType, Value};
-
-    /// Each flag bit lands on its own field, in the order the derive writes them.
-    #[test]
-    fn the_derive_s_field_flags_are_read_bit_by_bit() {
-        let ty = FieldType::Column(ColumnType::Integer);
-        let f = |flags| field("n", "c", ty.clone(), flags, None, &[]);
-        let set = |x: crate::Field| {
-            [
-                x.null,
-                x.primary_key,
-                x.auto,
-                x.unique,
-                x.db_index,
-                x.auto_now_add,
-                x.auto_now,
-                x.deferrable,
-            ]
-        };
-        for bit in 0..8 {
-            let expected: Vec<bool> = (0..8).map(|i| i == bit).collect();
-            assert_eq!(set(f(1 << bit)).to_vec(), expected, "bit {bit}");
-        }
-        assert_eq!(set(f(0)), [false; 8]);
-        const CHOICES: &[Value] = &[Value::Int(1)];
-        let x = field("n", "c", ty, 0, Some(Value::Int(1)), CHOICES);
-        assert_eq!((&*x.name, &*x.column), ("n", "c"));
-        assert_eq!((x.default, x.choices.len()), (Some(Value::Int(1)), 1));
-    }
 }

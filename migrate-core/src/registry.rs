@@ -62,7 +62,7 @@ fn registered() -> impl Iterator<Item = &'static Registration> {
 /// Every registered model definition, sorted by `(app, model)`.
 pub fn definitions() -> Vec<&'static ModelDef> {
     let mut defs: Vec<&'static ModelDef> = registered().map(|r| r.0).collect();
-    defs.sort_by(|a, b| (&a.state.app, &a.state.name).cmp(&(&b.state.app, &b.state.name)));
+    defs.sort_by_key(|d| d.key());
     defs
 }
 
@@ -73,7 +73,7 @@ pub fn project_state() -> Result<ProjectState> {
 
 /// The validated state of the given definitions, whatever their order.
 pub fn state_of<'a>(defs: impl IntoIterator<Item = &'a ModelDef>) -> Result<ProjectState> {
-    ProjectState::from_models(defs.into_iter().map(|d| d.state.clone()))
+    ProjectState::from_models(defs.into_iter().map(ModelDef::state))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
-//! Emits data, not behaviour: a `static` model definition built from `migrate_core` types,
-//! the `Model` impl pointing at it, and its registration (a static in a linker section on
-//! Linux, `inventory` elsewhere). On error, the errors
-//! plus a stub `Model` impl, so that relations to this struct raise no follow-on errors.
+//! Emits data, not behaviour: a `static` model definition (the field types, which only the
+//! compiler can resolve, and everything else as one string, `encode.rs`), the `Model` impl
+//! pointing at it, and its registration (a static in a linker section on Linux, `inventory`
+//! elsewhere). On error, the errors plus a stub `Model` impl, so that relations to this
+//! struct raise no follow-on errors.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned, ToTokens};
@@ -12,6 +13,7 @@ use crate::ast::{Category, FieldInput, Kind, ModelInput, Rel};
 use crate::attr::{ConstraintKind, DefaultLit};
 use crate::check;
 use crate::ctxt::Ctxt;
+use crate::encode::Encoder;
 
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let cx = Ctxt::new();
@@ -35,11 +37,6 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     }
 }
 
-/// The string literal `Cow::Borrowed("…")`.
-fn cow(p: &TokenStream, s: &str) -> TokenStream {
-    quote!(#p::Cow::Borrowed(#s))
-}
-
 fn expand(model: &ModelInput, krate: &Path) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = model.ident;
@@ -54,61 +51,78 @@ fn expand(model: &ModelInput, krate: &Path) -> TokenStream {
         Some(f) => f.original.ty.to_token_stream(),
         None => quote!(i64),
     };
-    let auto_id = model
-        .primary_key()
-        .is_none()
-        .then(|| quote!(#p::Field::auto_id(),));
-    let fields = model.fields.iter().map(|f| field(f, &p));
 
-    let indexes = model.attrs.indexes.iter().map(|i| {
-        let name = cow(&p, &i.name.as_ref().expect("checked").value());
-        let names: Vec<String> = i.fields.iter().map(LitStr::value).collect();
-        let fields = names.iter().map(|f| cow(&p, f.trim_start_matches('-')));
-        let descending = names
-            .iter()
-            .filter_map(|f| f.strip_prefix('-'))
-            .map(|f| cow(&p, f));
-        let unique = i.unique;
-        let condition = match &i.condition {
-            Some(c) => {
-                let c = cow(&p, &c.value());
-                quote!(#p::Some(#c))
-            }
-            None => quote!(#p::None),
-        };
-        let expressions = i.expressions.iter().map(|e| cow(&p, &e.value()));
-        quote!(#p::Index {
-            name: #name,
-            fields: #p::Cow::Borrowed(&[#(#fields),*]),
-            unique: #unique,
-            descending: #p::Cow::Borrowed(&[#(#descending),*]),
-            condition: #condition,
-            expressions: #p::Cow::Borrowed(&[#(#expressions),*]),
-        })
-    });
-    let constraints = model.attrs.constraints.iter().map(|c| {
-        let name = cow(&p, &c.name.as_ref().expect("checked").value());
+    let mut e = Encoder::default();
+    let managed = model.attrs.managed.as_ref().is_none_or(|m| m.value);
+    let auto_id = model.primary_key().is_none();
+    e.str("1").str(&app).str(&name).str(&table);
+    e.num(u8::from(managed) | u8::from(auto_id) << 1);
+    e.opt(
+        model
+            .attrs
+            .renamed_from
+            .as_ref()
+            .map(|r| r.value.value())
+            .as_deref(),
+    );
+    e.num(model.fields.len());
+    let mut choices = Vec::new();
+    for f in &model.fields {
+        field(&mut e, f);
+        // Only a type the derive does not know can be an enum with choices: the others cost
+        // no lookup in the expansion.
+        if let Kind::Scalar {
+            ty,
+            category: Category::Other,
+        } = &f.ty.kind
+        {
+            choices.push(quote_spanned!(ty.span()=> <#ty as #p::ColumnValue>::CHOICES));
+            e.num(1);
+        } else {
+            e.num(0);
+        }
+    }
+    let types = model.fields.iter().map(|f| field_type(f, &p));
+
+    e.num(model.attrs.indexes.len());
+    for i in &model.attrs.indexes {
+        e.str(&i.name.as_ref().expect("checked").value());
+        e.num(u8::from(i.unique)).num(i.fields.len());
+        for f in &i.fields {
+            e.str(&f.value());
+        }
+        e.opt(i.condition.as_ref().map(LitStr::value).as_deref());
+        e.num(i.expressions.len());
+        for x in &i.expressions {
+            e.str(&x.value());
+        }
+    }
+    e.num(model.attrs.constraints.len());
+    for c in &model.attrs.constraints {
+        let name = c.name.as_ref().expect("checked").value();
         match &c.kind {
             ConstraintKind::Unique(fields) => {
-                let fields = fields.iter().map(|f| cow(&p, &f.value()));
-                quote!(#p::Constraint::Unique { name: #name, fields: #p::Cow::Borrowed(&[#(#fields),*]) })
+                e.str("u").str(&name).num(fields.len());
+                for f in fields {
+                    e.str(&f.value());
+                }
             }
             ConstraintKind::Check(expr) => {
-                let expr = cow(&p, &expr.as_ref().expect("checked").value());
-                quote!(#p::Constraint::Check { name: #name, expr: #expr })
+                e.str("c").str(&name);
+                e.str(&expr.as_ref().expect("checked").value());
             }
         }
-    });
-    let renamed_from = option(
-        &p,
-        model.attrs.renamed_from.as_ref().map(|r| r.value.value()),
-    );
-    let managed = model.attrs.managed.as_ref().is_none_or(|m| m.value);
-    let field_renames = model.fields.iter().filter_map(|f| {
-        let from = f.attrs.renamed_from.as_ref()?.value.value();
-        let field = f.name();
-        Some(quote!(#p::FieldRename { field: #field, from: #from }))
-    });
+    }
+    let renames: Vec<(String, String)> = model
+        .fields
+        .iter()
+        .filter_map(|f| Some((f.name(), f.attrs.renamed_from.as_ref()?.value.value())))
+        .collect();
+    e.num(renames.len());
+    for (field, from) in &renames {
+        e.str(field).str(from);
+    }
+    let encoded = e.finish();
 
     quote! {
         #[doc(hidden)]
@@ -122,17 +136,9 @@ fn expand(model: &ModelInput, krate: &Path) -> TokenStream {
             }
 
             static __MIGRATE_MODEL_DEF: #p::ModelDef = #p::ModelDef {
-                state: #p::ModelState {
-                    app: #p::Cow::Borrowed(#app),
-                    name: #p::Cow::Borrowed(#name),
-                    table: #p::Cow::Borrowed(#table),
-                    fields: #p::Cow::Borrowed(&[#auto_id #(#fields),*]),
-                    indexes: #p::Cow::Borrowed(&[#(#indexes),*]),
-                    constraints: #p::Cow::Borrowed(&[#(#constraints),*]),
-                    managed: #managed,
-                },
-                renamed_from: #renamed_from,
-                field_renames: &[#(#field_renames),*],
+                encoded: #encoded,
+                types: &[#(#types),*],
+                choices: &[#(#choices),*],
             };
 
             // The registry's reader says why the section on Linux (`registry.rs`).
@@ -143,13 +149,6 @@ fn expand(model: &ModelInput, krate: &Path) -> TokenStream {
             #[cfg(not(target_os = "linux"))]
             #p::inventory::submit! { #p::Registration(&__MIGRATE_MODEL_DEF) }
         };
-    }
-}
-
-fn option(p: &TokenStream, value: Option<String>) -> TokenStream {
-    match value {
-        Some(v) => quote!(#p::Some(#v)),
-        None => quote!(#p::None),
     }
 }
 
@@ -198,67 +197,40 @@ fn field_type(f: &FieldInput, p: &TokenStream) -> TokenStream {
     }
 }
 
-/// One `Field { … }` literal. Type-level facts come from the Rust type, with spans on the
-/// field's type so that an unsupported type or a non-model target is reported there.
-fn field(f: &FieldInput, p: &TokenStream) -> TokenStream {
+/// A field's name, column, flags and default (`encoding.rs`' order; the flags in the order
+/// `migrate_core`'s decoder reads them, lowest bit first).
+fn field(e: &mut Encoder, f: &FieldInput) {
     let a = &f.attrs;
     let name = f.name();
-    let ty = field_type(f, p);
     let column = match (&a.db_column, f.ty.relation()) {
         (Some(c), _) => c.value.value(),
         (None, Some(Rel::ForeignKey | Rel::OneToOne)) => format!("{name}_id"),
         (None, _) => name.clone(),
     };
-    let default = match a.default.as_ref().map(|d| &d.value.1) {
-        None => quote!(#p::None),
-        Some(DefaultLit::Bool(b)) => quote!(#p::Some(#p::Value::Bool(#b))),
-        Some(DefaultLit::Int(i)) => quote!(#p::Some(#p::Value::Int(#i))),
-        Some(DefaultLit::Float(s)) => {
-            let s = cow(p, s);
-            quote!(#p::Some(#p::Value::Number(#s)))
-        }
-        Some(DefaultLit::Str(s)) => {
-            let s = cow(p, s);
-            quote!(#p::Some(#p::Value::Str(#s)))
-        }
-        Some(DefaultLit::NewUuid) => quote!(#p::Some(#p::Value::NewUuid)),
-        Some(DefaultLit::Now) => quote!(#p::Some(#p::Value::Now)),
-    };
-    let null = f.ty.nullable;
-    let primary_key = a.primary_key.is_some();
-    let auto = a.auto.is_some();
-    let unique = a.unique.is_some();
-    let db_index = a.db_index.is_some();
-    let auto_now_add = a.auto_now_add.is_some();
-    let auto_now = a.auto_now.is_some();
-    let deferrable = a.deferrable.is_some();
-    // Only a type the derive does not know can be an enum with choices: the others cost no
-    // lookup in the expansion.
-    let choices = match &f.ty.kind {
-        Kind::Scalar {
-            ty,
-            category: Category::Other,
-        } => {
-            quote_spanned!(ty.span()=> <#ty as #p::ColumnValue>::CHOICES)
-        }
-        _ => quote!(&[]),
-    };
-    // The order `__private::field` reads them in, lowest bit first.
     let flags: u8 = [
-        null,
-        primary_key,
-        auto,
-        unique,
-        db_index,
-        auto_now_add,
-        auto_now,
-        deferrable,
+        f.ty.nullable,
+        a.primary_key.is_some(),
+        a.auto.is_some(),
+        a.unique.is_some(),
+        a.db_index.is_some(),
+        a.auto_now_add.is_some(),
+        a.auto_now.is_some(),
+        a.deferrable.is_some(),
     ]
     .iter()
     .enumerate()
     .map(|(bit, set)| u8::from(*set) << bit)
     .sum();
-    quote!(#p::field(#name, #column, #ty, #flags, #default, #choices))
+    e.str(&name).str(&column).num(flags);
+    match a.default.as_ref().map(|d| &d.value.1) {
+        None => e.opt(None),
+        Some(DefaultLit::Bool(b)) => e.str("b").num(u8::from(*b)),
+        Some(DefaultLit::Int(i)) => e.str("i").num(i),
+        Some(DefaultLit::Float(s)) => e.str("f").str(s),
+        Some(DefaultLit::Str(s)) => e.str("s").str(s),
+        Some(DefaultLit::NewUuid) => e.str("u"),
+        Some(DefaultLit::Now) => e.str("t"),
+    };
 }
 
 /// A `Model` impl that satisfies the trait without registering anything, emitted next to
@@ -267,6 +239,11 @@ fn fallback(input: &DeriveInput, model: Option<&ModelInput>, krate: &Path) -> To
     let p = quote!(#krate::__private);
     let ident = &input.ident;
     let name = syn::ext::IdentExt::unraw(ident).to_string();
+    // A model of no app, no table and no fields; nothing registers it.
+    let mut e = Encoder::default();
+    e.str("1").str("").str(&name).str("").num(1).opt(None);
+    e.num(0).num(0).num(0).num(0);
+    let encoded = e.finish();
     let pk_ty = model
         .and_then(|m| m.primary_key())
         .map_or_else(|| quote!(i64), |f| f.original.ty.to_token_stream());
@@ -278,17 +255,9 @@ fn fallback(input: &DeriveInput, model: Option<&ModelInput>, krate: &Path) -> To
                 const APP: &'static str = "";
                 const NAME: &'static str = #name;
                 const DEFINITION: &'static #p::ModelDef = &#p::ModelDef {
-                    state: #p::ModelState {
-                        app: #p::Cow::Borrowed(""),
-                        name: #p::Cow::Borrowed(#name),
-                        table: #p::Cow::Borrowed(""),
-                        fields: #p::Cow::Borrowed(&[]),
-                        indexes: #p::Cow::Borrowed(&[]),
-                        constraints: #p::Cow::Borrowed(&[]),
-                        managed: true,
-                    },
-                    renamed_from: #p::None,
-                    field_renames: &[],
+                    encoded: #encoded,
+                    types: &[],
+                    choices: &[],
                 };
                 type PrimaryKey = #pk_ty;
             }

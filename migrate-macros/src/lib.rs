@@ -9,6 +9,7 @@ mod attr;
 mod check;
 mod choices;
 mod ctxt;
+mod encode;
 mod expand;
 mod migrations;
 mod symbol;

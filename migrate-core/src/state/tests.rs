@@ -206,18 +206,60 @@ fn fields_are_found_by_name_in_narrow_and_wide_models() {
     }
 }
 
+/// Every text a user writes goes through the derive's encoded string: lengths, colons,
+/// dashes, digits, quotes, backslashes and non-ASCII must come back as written.
+#[derive(Model)]
+#[model(app = "odd", table = "12:odd-\"table`",
+        indexes(index(name = "1:-x", fields = ["-note", "n"], condition = "note <> '-'")),
+        constraints(check(name = "3:c", expr = "note <> 'a:b\\' AND n > -1")))]
+#[allow(dead_code)]
+struct Odd {
+    #[field(db_column = "9:col\\`x", default = "2:é-\"'`\\", max_length = 40)]
+    note: String,
+    #[field(default = -12)]
+    n: i64,
+    #[field(default = -1.50)]
+    ratio: f64,
+    empty: Option<String>,
+}
+
+#[test]
+fn the_derive_s_encoded_definition_keeps_hostile_text_as_written() {
+    let state = Odd::DEFINITION.state();
+    assert_eq!(state.table, "12:odd-\"table`");
+    let note = state.field("note").unwrap();
+    assert_eq!(note.column, "9:col\\`x");
+    assert_eq!(note.default, Some(Value::Str("2:é-\"'`\\".into())));
+    assert_eq!(state.field("n").unwrap().default, Some(Value::Int(-12)));
+    assert_eq!(
+        state.field("ratio").unwrap().default,
+        Some(Value::Number("-1.50".into()))
+    );
+    assert!(state.field("empty").unwrap().null);
+    assert_eq!(state.fields[0].name, "id", "the automatic key first");
+    let index = &state.indexes[0];
+    assert_eq!(index.name, "1:-x");
+    assert_eq!(&index.fields[..], ["note", "n"]);
+    assert_eq!(&index.descending[..], ["note"]);
+    assert_eq!(index.condition.as_deref(), Some("note <> '-'"));
+    assert_eq!(
+        state.constraints[..],
+        [Constraint::Check {
+            name: "3:c".into(),
+            expr: "note <> 'a:b\\' AND n > -1".into(),
+        }]
+    );
+}
+
 #[test]
 fn the_registry_finds_each_derived_model_once() {
     // The models derived in this crate's tests, as the linker (or `inventory`) gathered them.
     let found = crate::registry::definitions();
     for def in defs() {
         let same = found.iter().filter(|d| std::ptr::eq(**d, def)).count();
-        assert_eq!(same, 1, "{} registered {same} times", def.state.name);
+        assert_eq!(same, 1, "{:?} registered {same} times", def.key());
     }
-    let keys: Vec<(&str, &str)> = found
-        .iter()
-        .map(|d| (&*d.state.app, &*d.state.name))
-        .collect();
+    let keys: Vec<(&str, &str)> = found.iter().map(|d| d.key()).collect();
     let mut sorted = keys.clone();
     sorted.sort();
     sorted.dedup();

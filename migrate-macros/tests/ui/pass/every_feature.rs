@@ -118,14 +118,15 @@ pub struct LegacyItem {
 }
 
 fn main() {
-    assert!(!<LegacyItem as Model>::DEFINITION.state.managed);
-    assert!(<Item as Model>::DEFINITION.state.managed);
-    assert_eq!(<Item as Model>::DEFINITION.state.table, "items");
-    assert_eq!(<Item as Model>::DEFINITION.renamed_from, Some("Product"));
-    let fields = &<Item as Model>::DEFINITION.state.fields;
+    assert!(!<LegacyItem as Model>::DEFINITION.state().managed);
+    let item = <Item as Model>::DEFINITION.state();
+    assert!(item.managed);
+    assert_eq!(item.table, "items");
+    assert_eq!(<Item as Model>::DEFINITION.renamed_from(), Some("Product"));
+    let fields = &item.fields;
     assert!(fields.iter().find(|f| f.name == "tenant").unwrap().deferrable);
     assert!(!fields.iter().find(|f| f.name == "owner").unwrap().deferrable);
-    let indexes = &<Item as Model>::DEFINITION.state.indexes;
+    let indexes = &item.indexes;
     let recent = indexes.iter().find(|i| i.name == "item_recent_idx").unwrap();
     assert_eq!(&recent.fields[..], ["tenant", "created_at"]);
     assert_eq!(&recent.descending[..], ["created_at"]);
@@ -135,8 +136,9 @@ fn main() {
     assert!(lower.unique && lower.fields.is_empty() && lower.expressions.len() == 1);
     let live = indexes.iter().find(|i| i.name == "item_live_name_uniq").unwrap();
     assert!(live.unique && live.condition.is_some());
-    assert_eq!(<Item as Model>::DEFINITION.state.constraints.len(), 2);
-    let members = &<Club as Model>::DEFINITION.state.fields[1];
+    assert_eq!(item.constraints.len(), 2);
+    let club = <Club as Model>::DEFINITION.state();
+    let members = &club.fields[1];
     assert_eq!(
         members.ty,
         migrate_core::fields::many_to_many_through("tenants.Tenant", "shop.Membership")

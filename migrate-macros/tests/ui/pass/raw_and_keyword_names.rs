@@ -13,7 +13,7 @@ pub struct Order {
 }
 
 fn main() {
-    let state = &<Order as migrate_core::Model>::DEFINITION.state;
+    let state = <Order as migrate_core::Model>::DEFINITION.state();
     assert_eq!(state.app, "type");
     assert_eq!(state.fields[1].name, "type");
     assert_eq!(state.fields[1].column, "type");

@@ -15,8 +15,8 @@ pub struct Event {
 }
 
 fn main() {
-    let columns: Vec<(&str, FieldType, bool)> = Event::DEFINITION
-        .state
+    let state = Event::DEFINITION.state();
+    let columns: Vec<(&str, FieldType, bool)> = state
         .fields
         .iter()
         .map(|f| (&*f.name, f.ty.clone(), f.null))
@@ -31,6 +31,6 @@ fn main() {
             ("seen", FieldType::Column(ColumnType::TimestampTz), false),
         ]
     );
-    let seen = Event::DEFINITION.state.fields.last().unwrap();
+    let seen = state.fields.last().unwrap();
     assert_eq!(seen.default, Some(migrate_core::fields::Value::Now));
 }

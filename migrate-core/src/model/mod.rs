@@ -4,7 +4,10 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use crate::fields::{FieldType, Value};
 use crate::state::ModelState;
+
+mod encoding;
 
 /// A struct declared with `#[derive(Model)]`.
 #[diagnostic::on_unimplemented(
@@ -25,14 +28,47 @@ pub trait Model {
 
 /// A model's schema plus the rename hints (`renamed_from`) that the autodetector reads.
 /// The hints are not part of the schema: the state built by replaying migrations has none.
+///
+/// What the derive writes: the field types (which only the compiler knows, from each
+/// field's Rust type), the choices of `#[derive(Choices)]` enums, and the rest as one
+/// string, decoded on demand ([`encoding`] says why and how).
+///
+/// Its fields are what the derive writes as a struct literal (a literal rather than a
+/// constructor call, so the arrays in it live as long as the static), not an API.
 #[derive(Debug)]
 pub struct ModelDef {
+    #[doc(hidden)]
+    pub encoded: &'static str,
+    #[doc(hidden)]
+    pub types: &'static [FieldType],
+    #[doc(hidden)]
+    pub choices: &'static [&'static [Value]],
+}
+
+impl ModelDef {
+    /// `(app, model name)`, read without decoding the rest.
+    pub fn key(&self) -> (&'static str, &'static str) {
+        encoding::key(self.encoded)
+    }
+
     /// The schema, as a migration would create it.
-    pub state: ModelState,
+    pub fn state(&self) -> ModelState {
+        self.decode().state
+    }
+
     /// `#[model(renamed_from = "Old")]`: the model's previous name in the same app.
-    pub renamed_from: Option<&'static str>,
+    pub fn renamed_from(&self) -> Option<&'static str> {
+        self.decode().renamed_from
+    }
+
     /// `#[field(renamed_from = "old")]` on each renamed field.
-    pub field_renames: &'static [FieldRename],
+    pub fn field_renames(&self) -> Vec<FieldRename> {
+        self.decode().field_renames
+    }
+
+    pub(crate) fn decode(&self) -> encoding::Decoded {
+        encoding::decode(self.encoded, self.types, self.choices)
+    }
 }
 
 /// `#[field(renamed_from = "from")]` on field `field`.
