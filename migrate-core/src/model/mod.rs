@@ -31,7 +31,7 @@ pub trait Model {
 ///
 /// What the derive writes: the field types (which only the compiler knows, from each
 /// field's Rust type), the choices of `#[derive(Choices)]` enums, and the rest as one
-/// string, decoded on demand ([`encoding`] says why and how).
+/// string, decoded on demand (`model/encoding.rs` says why and how).
 ///
 /// Its fields are what the derive writes as a struct literal (a literal rather than a
 /// constructor call, so the arrays in it live as long as the static), not an API.
