@@ -39,12 +39,13 @@ impl RenameHints {
     pub fn from_definitions<'a>(defs: impl IntoIterator<Item = &'a ModelDef>) -> Self {
         let mut hints = RenameHints::default();
         for def in defs {
-            let def = def.decode();
-            let key = def.state.key();
-            if let Some(old) = def.renamed_from {
+            let (app, model) = def.key();
+            let key = ModelKey::new(app, model);
+            let (renamed_from, field_renames) = def.hints();
+            if let Some(old) = renamed_from {
                 hints.models.insert(key.clone(), old.into());
             }
-            for r in def.field_renames {
+            for r in field_renames {
                 hints
                     .fields
                     .insert((key.clone(), r.field.into()), r.from.into());

@@ -65,6 +65,15 @@ fn expand(model: &ModelInput, krate: &Path) -> TokenStream {
             .map(|r| r.value.value())
             .as_deref(),
     );
+    let renames: Vec<(String, String)> = model
+        .fields
+        .iter()
+        .filter_map(|f| Some((f.name(), f.attrs.renamed_from.as_ref()?.value.value())))
+        .collect();
+    e.num(renames.len());
+    for (field, from) in &renames {
+        e.str(field).str(from);
+    }
     e.num(model.fields.len());
     let mut choices = Vec::new();
     for f in &model.fields {
@@ -112,15 +121,6 @@ fn expand(model: &ModelInput, krate: &Path) -> TokenStream {
                 e.str(&expr.as_ref().expect("checked").value());
             }
         }
-    }
-    let renames: Vec<(String, String)> = model
-        .fields
-        .iter()
-        .filter_map(|f| Some((f.name(), f.attrs.renamed_from.as_ref()?.value.value())))
-        .collect();
-    e.num(renames.len());
-    for (field, from) in &renames {
-        e.str(field).str(from);
     }
     let encoded = e.finish();
 

@@ -14,16 +14,17 @@
 //!
 //! - the format's version (`1`), app, name, table, the model flags (1: managed, 2: an
 //!   automatic `id` goes first), `renamed_from`;
-//! - the number of fields, then per field: name, column, the field flags (as
-//!   `field` below reads them), the default (a tag, `-` for none: `b` and a
-//!   number, `i` and the integer, `f` and the number as written, `s` and the string, `u` a
-//!   new UUID, `t` the time), and `1` when the field takes the next entry of the choices;
+//! - the number of field renames, then per rename: field, old name (before the fields, so
+//!   the autodetector's rename hints read only the front of the string);
+//! - the number of fields, then per field: name, column, the field flags (as `field` below
+//!   reads them), the default (a tag, `-` for none: `b` and a number, `i` and the integer,
+//!   `f` and the number as written, `s` and the string, `u` a new UUID, `t` the time), and
+//!   `1` when the field takes the next entry of the choices;
 //! - the number of indexes, then per index: name, unique (`0`/`1`), the number of fields
 //!   and the fields as written (`-field` descending), the condition, the number of
 //!   expressions and the expressions;
 //! - the number of constraints, then per constraint `u`, name, the number of fields and the
-//!   fields, or `c`, name, expression;
-//! - the number of field renames, then per rename: field, old name.
+//!   fields, or `c`, name, expression.
 
 use std::borrow::Cow;
 
@@ -33,13 +34,6 @@ use crate::state::{Constraint, Field, Index, ModelState, Name};
 
 /// The version this decoder reads.
 const VERSION: &str = "1";
-
-/// A model definition, decoded.
-pub(crate) struct Decoded {
-    pub state: ModelState,
-    pub renamed_from: Option<&'static str>,
-    pub field_renames: Vec<FieldRename>,
-}
 
 /// Reads items off the front of the string.
 struct Items {
@@ -96,22 +90,60 @@ pub(crate) fn key(encoded: &'static str) -> (&'static str, &'static str) {
     (items.str(), items.str())
 }
 
-pub(crate) fn decode(
-    encoded: &'static str,
-    types: &'static [FieldType],
-    choices: &'static [&'static [Value]],
-) -> Decoded {
-    let mut items = Items { rest: encoded };
+/// What comes before the fields: the key, the table, the model flags and the rename hints.
+struct Header {
+    app: &'static str,
+    name: &'static str,
+    table: &'static str,
+    model_flags: usize,
+    renamed_from: Option<&'static str>,
+    field_renames: Vec<FieldRename>,
+}
+
+fn header(items: &mut Items) -> Header {
     let version = items.str();
     assert_eq!(
         version, VERSION,
         "a model definition of another format version"
     );
-    let app = items.str();
-    let name = items.str();
-    let table = items.str();
+    let (app, name, table) = (items.str(), items.str(), items.str());
     let model_flags = items.num();
     let renamed_from = items.opt();
+    let field_renames = (0..items.num())
+        .map(|_| FieldRename {
+            field: items.str(),
+            from: items.str(),
+        })
+        .collect();
+    Header {
+        app,
+        name,
+        table,
+        model_flags,
+        renamed_from,
+        field_renames,
+    }
+}
+
+/// The rename hints, without decoding the fields.
+pub(crate) fn hints(encoded: &'static str) -> (Option<&'static str>, Vec<FieldRename>) {
+    let header = header(&mut Items { rest: encoded });
+    (header.renamed_from, header.field_renames)
+}
+
+pub(crate) fn decode(
+    encoded: &'static str,
+    types: &'static [FieldType],
+    choices: &'static [&'static [Value]],
+) -> ModelState {
+    let mut items = Items { rest: encoded };
+    let Header {
+        app,
+        name,
+        table,
+        model_flags,
+        ..
+    } = header(&mut items);
 
     let n = items.num();
     let mut fields = Vec::with_capacity(n + usize::from(model_flags & 2 != 0));
@@ -198,29 +230,19 @@ pub(crate) fn decode(
         })
         .collect::<Vec<_>>();
 
-    let field_renames = (0..items.num())
-        .map(|_| FieldRename {
-            field: items.str(),
-            from: items.str(),
-        })
-        .collect();
     assert!(
         items.rest.is_empty(),
         "a model definition with more than it declares"
     );
 
-    Decoded {
-        state: ModelState {
-            app: Cow::Borrowed(app),
-            name: Cow::Borrowed(name),
-            table: Cow::Borrowed(table),
-            fields: fields.into(),
-            indexes: indexes.into(),
-            constraints: constraints.into(),
-            managed: model_flags & 1 != 0,
-        },
-        renamed_from,
-        field_renames,
+    ModelState {
+        app: Cow::Borrowed(app),
+        name: Cow::Borrowed(name),
+        table: Cow::Borrowed(table),
+        fields: fields.into(),
+        indexes: indexes.into(),
+        constraints: constraints.into(),
+        managed: model_flags & 1 != 0,
     }
 }
 

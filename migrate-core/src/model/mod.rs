@@ -53,21 +53,22 @@ impl ModelDef {
 
     /// The schema, as a migration would create it.
     pub fn state(&self) -> ModelState {
-        self.decode().state
+        encoding::decode(self.encoded, self.types, self.choices)
     }
 
     /// `#[model(renamed_from = "Old")]`: the model's previous name in the same app.
     pub fn renamed_from(&self) -> Option<&'static str> {
-        self.decode().renamed_from
+        self.hints().0
     }
 
     /// `#[field(renamed_from = "old")]` on each renamed field.
     pub fn field_renames(&self) -> Vec<FieldRename> {
-        self.decode().field_renames
+        self.hints().1
     }
 
-    pub(crate) fn decode(&self) -> encoding::Decoded {
-        encoding::decode(self.encoded, self.types, self.choices)
+    /// Both rename hints, read from the front of the definition without its fields.
+    pub(crate) fn hints(&self) -> (Option<&'static str>, Vec<FieldRename>) {
+        encoding::hints(self.encoded)
     }
 }
 

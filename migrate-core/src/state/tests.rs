@@ -216,7 +216,7 @@ fn fields_are_found_by_name_in_narrow_and_wide_models() {
 struct Odd {
     #[field(db_column = "9:col\\`x", default = "2:é-\"'`\\", max_length = 40)]
     note: String,
-    #[field(default = -12)]
+    #[field(default = -12, renamed_from = "1:old-")]
     n: i64,
     #[field(default = -1.50)]
     ratio: f64,
@@ -226,6 +226,15 @@ struct Odd {
 #[test]
 fn the_derive_s_encoded_definition_keeps_hostile_text_as_written() {
     let state = Odd::DEFINITION.state();
+    assert_eq!(Odd::DEFINITION.key(), ("odd", "Odd"));
+    assert_eq!(Odd::DEFINITION.renamed_from(), None);
+    assert_eq!(
+        Odd::DEFINITION.field_renames(),
+        [crate::model::FieldRename {
+            field: "n",
+            from: "1:old-"
+        }]
+    );
     assert_eq!(state.table, "12:odd-\"table`");
     let note = state.field("note").unwrap();
     assert_eq!(note.column, "9:col\\`x");
