@@ -62,7 +62,7 @@ fn registered() -> impl Iterator<Item = &'static Registration> {
 /// Every registered model definition, sorted by `(app, model)`.
 pub fn definitions() -> Vec<&'static ModelDef> {
     let mut defs: Vec<&'static ModelDef> = registered().map(|r| r.0).collect();
-    defs.sort_by_key(|d| d.key());
+    defs.sort_by_cached_key(|d| d.key());
     defs
 }
 

@@ -45,26 +45,38 @@ impl Items {
     /// the derive and this crate disagree on the format, which cargo's version rules rule
     /// out, so it is a bug and panics with what it found.
     fn str(&mut self) -> &'static str {
-        let bad = || {
+        // The length's digits by hand: this runs a few times per field of every model at
+        // start-up, and `split_once` + `parse` cost several times as much.
+        let bytes = self.rest.as_bytes();
+        let mut len = 0usize;
+        let mut at = 0;
+        while let Some(&digit @ b'0'..=b'9') = bytes.get(at) {
+            len = len
+                .saturating_mul(10)
+                .saturating_add(usize::from(digit - b'0'));
+            at += 1;
+        }
+        let item = (at > 0 && bytes.get(at) == Some(&b':'))
+            .then(|| self.rest.get(at + 1..at + 1 + len))
+            .flatten();
+        let Some(item) = item else {
             panic!(
                 "a model definition the derive wrote does not decode here: {:?}",
                 self.rest
             )
         };
-        let Some((len, rest)) = self.rest.split_once(':') else {
-            bad()
-        };
-        let Some(s) = len.parse::<usize>().ok().and_then(|n| rest.get(..n)) else {
-            bad()
-        };
-        self.rest = &rest[s.len()..];
-        s
+        self.rest = &self.rest[at + 1 + len..];
+        item
     }
 
     fn num(&mut self) -> usize {
         let s = self.str();
-        s.parse()
-            .unwrap_or_else(|_| panic!("a model definition's number does not decode: {s:?}"))
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            panic!("a model definition's number does not decode: {s:?}");
+        }
+        s.bytes().fold(0usize, |n, b| {
+            n.saturating_mul(10).saturating_add(usize::from(b - b'0'))
+        })
     }
 
     fn opt(&mut self) -> Option<&'static str> {
