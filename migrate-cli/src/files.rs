@@ -63,30 +63,48 @@ pub fn write_migrations(
 
 /// The migration files in `dir` (`<app>/<file>`), by the rule `migrations!()` applies when
 /// it compiles them: `.rs` files in the app folders, except `mod.rs` and names starting with
-/// `.` or `_`, in folders whose names do not start with either.
-pub fn on_disk(dir: &Path) -> anyhow::Result<BTreeSet<String>> {
-    let mut files = BTreeSet::new();
+/// `.` or `_`, in folders whose names do not start with either. By app, then by name.
+pub fn on_disk(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let mut files = Vec::new();
     let listed = |entry: &std::fs::DirEntry| {
         let name = entry.file_name().to_str()?.to_owned();
         (!name.starts_with('.') && !name.starts_with('_')).then_some(name)
     };
     let read = |d: &Path| std::fs::read_dir(d).with_context(|| format!("reading {}", d.display()));
+    // The directory listing says what an entry is on most file systems, without a `stat`
+    // per file (10,000 files are 10,000 system calls); a symbolic link is followed.
+    let is =
+        |entry: &std::fs::DirEntry, kind: fn(&std::fs::FileType) -> bool| match entry.file_type() {
+            Ok(t) if !t.is_symlink() => kind(&t),
+            _ => std::fs::metadata(entry.path()).is_ok_and(|m| kind(&m.file_type())),
+        };
     if !dir.is_dir() {
         return Ok(files);
     }
+    let mut apps = Vec::new();
     for app in read(dir)? {
         let app = app?;
-        let Some(app_name) = listed(&app).filter(|_| app.path().is_dir()) else {
-            continue;
-        };
-        for file in read(&app.path())? {
+        if let Some(name) = listed(&app).filter(|_| is(&app, std::fs::FileType::is_dir)) {
+            apps.push((name, app.path()));
+        }
+    }
+    // By app, then by name within the app: `migrations!()`'s order, and short sorts.
+    apps.sort_unstable();
+    for (app_name, path) in apps {
+        let mut names = Vec::new();
+        for file in read(&path)? {
             let file = file?;
             if let Some(name) = listed(&file) {
-                if name.ends_with(".rs") && name != "mod.rs" && file.path().is_file() {
-                    files.insert(format!("{app_name}/{name}"));
+                if name.ends_with(".rs")
+                    && name != "mod.rs"
+                    && is(&file, std::fs::FileType::is_file)
+                {
+                    names.push(name);
                 }
             }
         }
+        names.sort_unstable();
+        files.extend(names.into_iter().map(|name| format!("{app_name}/{name}")));
     }
     Ok(files)
 }
@@ -110,23 +128,22 @@ pub fn check_compiled(project: &Project, writes: bool) -> anyhow::Result<()> {
         return Ok(());
     };
     let disk = on_disk(&project.dir)?;
-    let compiled: BTreeSet<String> = compiled.iter().map(|f| f.to_string()).collect();
+    // `migrations!()` lists the files in the same order, so the common case is one pass.
+    if disk.iter().map(String::as_str).eq(compiled.iter().copied()) {
+        return Ok(());
+    }
+    let disk: BTreeSet<&str> = disk.iter().map(String::as_str).collect();
+    let compiled: BTreeSet<&str> = compiled.iter().copied().collect();
     if disk == compiled {
         return Ok(());
     }
-    let list = |files: Vec<&String>| {
-        files
-            .iter()
-            .map(|f| f.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let list = |files: Vec<&&str>| files.iter().map(|f| **f).collect::<Vec<_>>().join(", ");
     let mut differences = Vec::new();
-    let added: Vec<&String> = disk.difference(&compiled).collect();
+    let added: Vec<&&str> = disk.difference(&compiled).collect();
     if !added.is_empty() {
         differences.push(format!("added since: {}", list(added)));
     }
-    let deleted: Vec<&String> = compiled.difference(&disk).collect();
+    let deleted: Vec<&&str> = compiled.difference(&disk).collect();
     if !deleted.is_empty() {
         differences.push(format!("deleted since: {}", list(deleted)));
     }
@@ -164,4 +181,46 @@ fn write(path: &Path, source: &str) -> anyhow::Result<()> {
     let aside = PathBuf::from(aside);
     std::fs::write(&aside, source).with_context(|| format!("writing {}", aside.display()))?;
     std::fs::rename(&aside, path).with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_disk;
+
+    /// What `migrations!()` compiles, in its order (by app, then by file name): the stale
+    /// binary check compares the two lists in one pass when they agree.
+    #[test]
+    fn on_disk_lists_the_files_the_macro_compiles_in_its_order() {
+        let dir = std::env::temp_dir().join(format!("migrate-on-disk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let touch = |p: &str| {
+            let path = dir.join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        };
+        for p in [
+            "shop/0002_b.rs",
+            "shop/0001_a.rs",
+            "shop/mod.rs",
+            "shop/_draft.rs",
+            "shop/.swap.rs",
+            "shop/notes.txt",
+            "shop-x/0001_a.rs",
+            "_old/0001_a.rs",
+            "a/0001_a.rs",
+        ] {
+            touch(p);
+        }
+        std::fs::create_dir_all(dir.join("shop/0003_dir.rs")).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("a/0001_a.rs"), dir.join("a/0002_link.rs")).unwrap();
+        let found = on_disk(&dir).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut expected = vec!["a/0001_a.rs"];
+        if cfg!(unix) {
+            expected.push("a/0002_link.rs");
+        }
+        expected.extend(["shop/0001_a.rs", "shop/0002_b.rs", "shop-x/0001_a.rs"]);
+        assert_eq!(found, expected);
+    }
 }
