@@ -9,6 +9,15 @@ use std::fmt::Write;
 pub struct Encoder(String);
 
 impl Encoder {
+    /// The format's version, then the model's key, table and flags (1: managed, 2: an
+    /// automatic `id`), as the string begins.
+    pub fn model(app: &str, name: &str, table: &str, managed: bool, auto_id: bool) -> Self {
+        let mut e = Encoder::default();
+        e.str("1").str(app).str(name).str(table);
+        e.num(u8::from(managed) | u8::from(auto_id) << 1);
+        e
+    }
+
     pub fn str(&mut self, s: &str) -> &mut Self {
         write!(self.0, "{}:{s}", s.len()).expect("writing to a String");
         self

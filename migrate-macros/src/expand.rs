@@ -52,11 +52,9 @@ fn expand(model: &ModelInput, krate: &Path) -> TokenStream {
         None => quote!(i64),
     };
 
-    let mut e = Encoder::default();
     let managed = model.attrs.managed.as_ref().is_none_or(|m| m.value);
     let auto_id = model.primary_key().is_none();
-    e.str("1").str(&app).str(&name).str(&table);
-    e.num(u8::from(managed) | u8::from(auto_id) << 1);
+    let mut e = Encoder::model(&app, &name, &table, managed, auto_id);
     e.opt(
         model
             .attrs
@@ -239,10 +237,9 @@ fn fallback(input: &DeriveInput, model: Option<&ModelInput>, krate: &Path) -> To
     let p = quote!(#krate::__private);
     let ident = &input.ident;
     let name = syn::ext::IdentExt::unraw(ident).to_string();
-    // A model of no app, no table and no fields; nothing registers it.
-    let mut e = Encoder::default();
-    e.str("1").str("").str(&name).str("").num(1).opt(None);
-    e.num(0).num(0).num(0).num(0);
+    // A model of no app, no table, rename or field; nothing registers it.
+    let mut e = Encoder::model("", &name, "", true, false);
+    e.opt(None).num(0).num(0).num(0).num(0);
     let encoded = e.finish();
     let pk_ty = model
         .and_then(|m| m.primary_key())

@@ -291,6 +291,17 @@ mod tests {
     use super::field;
     use crate::fields::{ColumnType, FieldType, Value};
 
+    /// The derive's stub for a struct with errors (`expand::fallback`): no app, table,
+    /// rename or field. Never registered, but `DEFINITION` must still decode.
+    #[test]
+    fn the_stub_of_a_model_with_errors_decodes_to_an_empty_model() {
+        let encoded = "1:10:3:Foo0:1:1-1:01:01:01:0";
+        let state = super::decode(encoded, &[], &[]);
+        assert_eq!((&*state.app, &*state.name, &*state.table), ("", "Foo", ""));
+        assert!(state.managed && state.fields.is_empty() && state.indexes.is_empty());
+        assert_eq!(super::hints(encoded), (None, vec![]));
+    }
+
     /// Each flag bit lands on its own field, in the order the derive writes them.
     #[test]
     fn the_derive_s_field_flags_are_read_bit_by_bit() {
