@@ -57,7 +57,7 @@ impl Items {
             at += 1;
         }
         let item = (at > 0 && bytes.get(at) == Some(&b':'))
-            .then(|| self.rest.get(at + 1..at + 1 + len))
+            .then(|| self.rest.get(at + 1..)?.get(..len))
             .flatten();
         let Some(item) = item else {
             panic!(
@@ -65,7 +65,7 @@ impl Items {
                 self.rest
             )
         };
-        self.rest = &self.rest[at + 1 + len..];
+        self.rest = &self.rest[at + 1 + item.len()..];
         item
     }
 
@@ -300,6 +300,14 @@ mod tests {
         assert_eq!((&*state.app, &*state.name, &*state.table), ("", "Foo", ""));
         assert!(state.managed && state.fields.is_empty() && state.indexes.is_empty());
         assert_eq!(super::hints(encoded), (None, vec![]));
+    }
+
+    /// A string the derive did not write (another format, a cut or absurd length) stops
+    /// with what it found, whatever the numbers in it.
+    #[test]
+    #[should_panic(expected = "does not decode here")]
+    fn a_definition_that_does_not_read_says_so() {
+        super::key("1:199999999999999999999999999:x");
     }
 
     /// Each flag bit lands on its own field, in the order the derive writes them.
