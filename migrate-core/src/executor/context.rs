@@ -181,7 +181,7 @@ impl RunContext<'_> {
         Ok(KeyRanges {
             table: self.quote(&m.table),
             key: self.quote(&pk.column),
-            after: i64::MIN,
+            after: None,
             size: size.max(1),
             walk: Walk::new(&m.table),
         })
@@ -306,17 +306,22 @@ async fn scalar(cx: &mut RunContext<'_>, sql: &str, label: &str) -> Result<Optio
 /// `through`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeyRange {
-    /// The last key of the range before (`i64::MIN` for the first).
-    pub after: i64,
+    /// The last key of the range before (none for the first, which has no lower bound: a
+    /// key of `i64::MIN` is a row like any other).
+    pub after: Option<i64>,
     /// The last key of this range.
     pub through: i64,
 }
 
 impl KeyRange {
-    /// `<column> > after AND <column> <= through`, for a `WHERE` clause; `column` as the
-    /// SQL should name it (quoted with [`RunContext::quote`]).
+    /// `<column> > after AND <column> <= through` (without the first part for the first
+    /// range), for a `WHERE` clause; `column` as the SQL should name it (quoted with
+    /// [`RunContext::quote`]).
     pub fn condition(&self, column: &str) -> String {
-        format!("{column} > {} AND {column} <= {}", self.after, self.through)
+        match self.after {
+            Some(after) => format!("{column} > {after} AND {column} <= {}", self.through),
+            None => format!("{column} <= {}", self.through),
+        }
     }
 }
 
@@ -328,7 +333,7 @@ impl KeyRange {
 pub struct KeyRanges {
     table: String,
     key: String,
-    after: i64,
+    after: Option<i64>,
     size: usize,
     walk: Walk,
 }
@@ -340,26 +345,54 @@ impl KeyRanges {
         self.walk.finish_batch(cx).await?;
         let (table, key, after) = (&self.table, &self.key, self.after);
         let label = &self.walk.label;
+        let rest = match after {
+            Some(after) => format!("FROM {table} WHERE {key} > {after}"),
+            None => format!("FROM {table}"),
+        };
         let nth = format!(
-            "SELECT {key} FROM {table} WHERE {key} > {after} ORDER BY {key} LIMIT 1 OFFSET {}",
+            "SELECT {key} {rest} ORDER BY {key} LIMIT 1 OFFSET {}",
             self.size - 1
         );
         let (through, rows) = match scalar(cx, &nth, label).await? {
             Some(through) => (through, self.size as u64),
             None => {
-                let rest = format!("SELECT MAX({key}) FROM {table} WHERE {key} > {after}");
-                let Some(through) = scalar(cx, &rest, label).await? else {
+                let max = format!("SELECT MAX({key}) {rest}");
+                let Some(through) = scalar(cx, &max, label).await? else {
                     return Ok(None);
                 };
-                let count = format!("SELECT COUNT(*) FROM {table} WHERE {key} > {after}");
+                let count = format!("SELECT COUNT(*) {rest}");
                 (
                     through,
                     scalar(cx, &count, label).await?.unwrap_or(0) as u64,
                 )
             }
         };
-        self.after = through;
+        self.after = Some(through);
         self.walk.start_batch(cx, rows).await?;
         Ok(Some(KeyRange { after, through }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeyRange;
+
+    /// The first range has no lower bound, so no key is too small to be in one (a key of
+    /// `i64::MIN` once fell outside `key > i64::MIN`).
+    #[test]
+    fn key_ranges_leave_no_key_out() {
+        let first = KeyRange {
+            after: None,
+            through: 10,
+        };
+        assert_eq!(first.condition("\"id\""), "\"id\" <= 10");
+        let next = KeyRange {
+            after: Some(10),
+            through: i64::MAX,
+        };
+        assert_eq!(
+            next.condition("\"id\""),
+            format!("\"id\" > 10 AND \"id\" <= {}", i64::MAX)
+        );
     }
 }
