@@ -848,3 +848,112 @@ fn one_migration_rebuilds_a_sqlite_table_once() {
         assert_eq!(read(), filled, "{}", db.backend);
     }
 }
+
+/// A unique field and a unique constraint added to a table that holds rows. SQLite adds
+/// both as unique indexes, without copying the table (issue 21); its later rebuilds write
+/// them into `CREATE TABLE`, and `--check-schema`'s reader takes either form as the
+/// constraint. On every backend: duplicates already there refuse the migration and leave
+/// the table as it was, the rows stay, the constraints hold after a rebuild, and going back
+/// lets duplicates in again.
+#[test]
+fn unique_constraints_are_added_to_a_table_with_rows_in_place() {
+    let before = model(
+        "Item",
+        "shop_item",
+        vec![
+            Field::auto_id(),
+            Field::new("name", Varchar(20)),
+            Field::new("code", Varchar(10)).null(),
+        ],
+    );
+    let mut after = before.clone();
+    edit_field(&mut after, "code", |f| f.unique());
+    after.constraints = vec![Constraint::unique("item_name_code", ["name", "code"])].into();
+    // Then a change SQLite cannot make in place: the table is copied, constraints and all.
+    let mut widened = after.clone();
+    edit_field(&mut widened, "name", |f| Field {
+        ty: Varchar(40).into(),
+        ..f
+    });
+    let (s1, s2, first, second) = before_and_after(&before, &after);
+    let (_, s3, _, third) = before_and_after(&after, &widened);
+    let mut third = third[0].clone();
+    third.dependencies = vec![second[0].key()];
+    let sqlite = |m: &Migration, state: &ProjectState, backwards: bool| {
+        migrate_core::schema::render_migration(Backend::Sqlite, m, state, backwards)
+            .unwrap()
+            .into_iter()
+            .flat_map(|o| o.statements)
+            .collect::<Vec<String>>()
+    };
+    assert_eq!(
+        sqlite(&second[0], &s1, false),
+        [
+            "CREATE UNIQUE INDEX \"shop_item_code_62efb39d_uniq\" ON \"shop_item\" (\"code\")",
+            "CREATE UNIQUE INDEX \"item_name_code\" ON \"shop_item\" (\"name\", \"code\")",
+        ]
+    );
+    assert!(sqlite(&third, &s2, false)
+        .iter()
+        .any(|s| s.starts_with("CREATE TABLE \"new__shop_item\"")));
+
+    let all: Vec<Migration> = first
+        .iter()
+        .chain(&second)
+        .chain([&third])
+        .cloned()
+        .collect();
+    for db in TestDb::all("data_unique_in_place") {
+        let q = |s: &str| quote(db.backend, s);
+        let insert = |values: &str| {
+            format!(
+                "INSERT INTO {} ({}, {}) VALUES {values}",
+                q("shop_item"),
+                q("name"),
+                q("code")
+            )
+        };
+        migrate(&db, &all, Target::Migration(first[0].key()));
+        db.execute(&insert(
+            "('a', 'k1'), ('b''s', 'k1'), ('c', NULL), ('d', NULL)",
+        ));
+        let loader = Loader::new(all.iter().cloned()).unwrap();
+        let refused = db.try_migrate(&loader, &Target::Migration(second[0].key()));
+        assert!(refused.is_err(), "{}: duplicates were let in", db.backend);
+        assert_eq!(db.introspect(), expected(&s1, db.backend), "{}", db.backend);
+        db.execute(&format!(
+            "UPDATE {} SET {} = 'k2' WHERE {} = 'b''s'",
+            q("shop_item"),
+            q("code"),
+            q("name")
+        ));
+        let kept = item_names(&db);
+        for (target, state) in [(second[0].key(), &s2), (third.key(), &s3)] {
+            migrate(&db, &all, Target::Migration(target));
+            assert_eq!(
+                db.introspect(),
+                expected(state, db.backend),
+                "{}",
+                db.backend
+            );
+            assert_eq!(item_names(&db), kept, "{}", db.backend);
+            for duplicate in ["('e', 'k1')", "('a', NULL)"] {
+                assert!(
+                    db.try_execute(&insert(duplicate)).is_err() == duplicate.contains("k1"),
+                    "{}: {duplicate}",
+                    db.backend
+                );
+            }
+            db.execute(&format!(
+                "DELETE FROM {} WHERE {} IS NULL AND {} = 'a'",
+                q("shop_item"),
+                q("code"),
+                q("name")
+            ));
+        }
+        migrate(&db, &all, Target::Migration(first[0].key()));
+        assert_eq!(db.introspect(), expected(&s1, db.backend), "{}", db.backend);
+        assert_eq!(item_names(&db), kept, "{}", db.backend);
+        db.execute(&insert("('e', 'k1')"));
+    }
+}

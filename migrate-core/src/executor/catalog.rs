@@ -639,6 +639,11 @@ fn add_key_column(keys: &mut Vec<CatalogForeignKey>, row: &[String]) {
 }
 
 impl CatalogIndex {
+    /// Whether it covers columns only, each ascending, without a condition.
+    pub fn plain(&self) -> bool {
+        self.condition.is_none() && self.expressions.is_empty() && self.descending.is_empty()
+    }
+
     /// Adds a key part: `+`/`-` (ascending or descending), then `c` + a column or `e` + an
     /// expression.
     fn add_part(&mut self, part: &str) {

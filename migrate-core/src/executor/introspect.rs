@@ -5,7 +5,8 @@
 //! What is compared: each table the migrations manage, with its columns (type as the
 //! catalog spells it, reduced to compare with ours; nullability; whether there is a
 //! default), foreign keys (column, target, delete rule), indexes and unique constraints (by
-//! name; SQLite's unique constraints by their columns, as it names them itself), and check
+//! name; on SQLite, unique constraints and plain unique indexes by their columns: SQLite
+//! names a constraint's index itself, and the two are the same thing there), and check
 //! constraints (by name). Tables the migrations do not know are someone else's and are not
 //! reported.
 
@@ -36,7 +37,8 @@ pub struct LiveTable {
     pub foreign_keys: BTreeSet<(String, String, String, String)>,
     /// Names of the non-unique indexes.
     pub indexes: BTreeSet<String>,
-    /// Unique constraints and indexes: names (on SQLite, their columns joined by `,`).
+    /// Unique constraints and indexes: names (on SQLite, a constraint's or a plain index's
+    /// columns joined by `,`).
     pub uniques: BTreeSet<String>,
     /// Names of the check constraints.
     pub checks: BTreeSet<String>,
@@ -64,10 +66,10 @@ impl LiveSchema {
                 ));
             }
             for index in &table.indexes {
-                // SQLite names a constraint's index itself: unique constraints are known
-                // by their columns there.
                 let name = match (&index.name, backend) {
-                    (_, Backend::Sqlite) if index.constraint => index.columns.join(","),
+                    (_, Backend::Sqlite) if index.unique && index.plain() => {
+                        sqlite_unique(&index.columns)
+                    }
                     (Some(name), _) => name.clone(),
                     (None, _) => index.columns.join(","),
                 };
@@ -129,16 +131,15 @@ impl LiveSchema {
                 .uniques
                 .iter()
                 .map(|u| match backend {
-                    Backend::Sqlite => u.columns.join(","),
+                    Backend::Sqlite => sqlite_unique(&u.columns),
                     _ => u.name.clone(),
                 })
-                .chain(
-                    table
-                        .indexes
-                        .iter()
-                        .filter(|i| i.unique)
-                        .map(|i| i.name.clone()),
-                )
+                .chain(table.indexes.iter().filter(|i| i.unique).map(|i| {
+                    match backend == Backend::Sqlite && i.plain() {
+                        true => sqlite_unique(&i.columns),
+                        false => i.name.clone(),
+                    }
+                }))
                 .collect();
             info.checks = table.checks.iter().map(|(n, _)| n.clone()).collect();
             schema.tables.insert(table.name.clone(), info);
@@ -155,7 +156,11 @@ impl LiveSchema {
         let mut out = Vec::new();
         for table in &tables {
             let want = &expected.tables[&table.name];
-            let reconcile = Reconcile { state, table };
+            let reconcile = Reconcile {
+                state,
+                table,
+                backend,
+            };
             let name = &table.name;
             let Some(have) = self.tables.get(name) else {
                 out.push(reconcile.table_missing());
@@ -239,6 +244,14 @@ impl LiveSchema {
     }
 }
 
+/// How [`LiveTable::uniques`] knows a unique constraint, or a unique index over plain
+/// columns, on SQLite: by its columns. The two are the same thing there, and the schema
+/// editor makes one either way (a constraint in `CREATE TABLE`, an index when it adds one
+/// to a table with rows), while SQLite names a constraint's index itself.
+fn sqlite_unique(columns: &[String]) -> String {
+    columns.join(",")
+}
+
 /// A difference between a live database and its migrations.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Drift {
@@ -260,6 +273,7 @@ enum Kind {
 struct Reconcile<'a> {
     state: &'a ProjectState,
     table: &'a crate::state::Table,
+    backend: Backend,
 }
 
 impl Reconcile<'_> {
@@ -345,6 +359,16 @@ impl Reconcile<'_> {
         );
         let model = self.model();
         let m = model.name.clone();
+        // On SQLite a plain unique index is known by its columns.
+        let name = match kind {
+            Kind::Unique if self.backend == Backend::Sqlite => self
+                .table
+                .indexes
+                .iter()
+                .find(|i| i.unique && i.plain() && sqlite_unique(&i.columns) == name)
+                .map_or(name, |i| i.name.as_str()),
+            _ => name,
+        };
         if let Some(index) = model.indexes.iter().find(|i| i.name == name) {
             return match missing {
                 true => Self::drift(difference, AddIndex::new(m, index.clone())),
@@ -391,5 +415,44 @@ impl Reconcile<'_> {
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::ColumnType;
+    use crate::state::{Field, Index, ModelState};
+
+    /// On SQLite a plain unique index is known by its columns, as a unique constraint is;
+    /// one that is missing is still reported by its name, as the index to add.
+    #[test]
+    fn a_missing_plain_unique_index_on_sqlite_is_named_as_the_index() {
+        let mut state = ProjectState::new();
+        state
+            .add_model(ModelState {
+                app: "shop".into(),
+                name: "Item".into(),
+                table: "shop_item".into(),
+                fields: vec![Field::auto_id(), Field::new("code", ColumnType::Varchar(8))].into(),
+                indexes: vec![Index::new("item_code", ["code"]).unique()].into(),
+                constraints: Default::default(),
+                managed: true,
+            })
+            .unwrap();
+        let mut live = LiveSchema::expected(&state, Backend::Sqlite).unwrap();
+        let table = live.tables.get_mut("shop_item").unwrap();
+        assert_eq!(table.uniques, BTreeSet::from(["code".to_owned()]));
+        table.uniques.clear();
+        let drift = live.drift(&state, Backend::Sqlite).unwrap();
+        assert_eq!(drift.len(), 1, "{drift:?}");
+        assert_eq!(
+            drift[0].operation,
+            crate::operations::Operation::from(AddIndex::new(
+                "Item",
+                Index::new("item_code", ["code"]).unique()
+            ))
+            .describe()
+        );
     }
 }

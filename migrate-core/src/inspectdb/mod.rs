@@ -32,9 +32,7 @@ use render::rust_type;
 
 use crate::error::{Error, Result};
 use crate::executor::catalog::balanced;
-use crate::executor::{
-    Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogTable, LiveSchema,
-};
+use crate::executor::{Catalog, CatalogColumn, CatalogForeignKey, CatalogTable, LiveSchema};
 use crate::fields::{ColumnType, FieldType, OnDelete, Value};
 use crate::names;
 use crate::schema::{literal, type_name, Backend};
@@ -367,7 +365,7 @@ impl Reader<'_> {
             field_of.insert(column.name.clone(), field_name.clone());
             let unique_index = info.indexes.iter().position(|i| {
                 i.unique
-                    && plain(i)
+                    && i.plain()
                     && i.columns == [column.name.clone()]
                     && i.name
                         .as_deref()
@@ -448,7 +446,7 @@ impl Reader<'_> {
             let idx = self.generated(&column.name, "idx");
             if let Some(i) = info.indexes.iter().position(|i| {
                 !i.unique
-                    && plain(i)
+                    && i.plain()
                     && i.columns == [column.name.clone()]
                     && i.name.as_deref() == Some(&idx)
             }) {
@@ -535,7 +533,7 @@ impl Reader<'_> {
             let names_of = |v: Vec<String>| -> std::borrow::Cow<'static, [Name]> {
                 v.into_iter().map(Name::from).collect()
             };
-            if index.unique && index.constraint && plain(index) {
+            if index.unique && index.constraint && index.plain() {
                 constraints.push(Constraint::Unique {
                     name: name.into(),
                     fields: names_of(fields_of),
@@ -747,10 +745,6 @@ impl Reader<'_> {
 }
 
 /// No condition, expression or descending column.
-fn plain(index: &CatalogIndex) -> bool {
-    index.condition.is_none() && index.expressions.is_empty() && index.descending.is_empty()
-}
-
 /// The column type whose column this backend's catalog spells `ty`, among those the tool
 /// makes; ambiguous spellings read as the first type in this list that gives them (SQLite's
 /// `integer` is `i64`, MySQL's `bigint` an `i64` rather than a duration).

@@ -1,6 +1,7 @@
 //! SQLite: renames, index changes, nullable columns and columns with a constant default,
-//! and dropping a plain column are done in place; anything else rebuilds the table (new
-//! table, copy every row, drop, rename, recreate indexes), as Django does.
+//! unique constraints added (as unique indexes) and dropping a plain column are done in
+//! place; anything else rebuilds the table (new table, copy every row, drop, rename,
+//! recreate indexes), as Django does.
 
 use std::collections::BTreeSet;
 
@@ -28,7 +29,6 @@ fn in_place(a: &Alter) -> bool {
     a.drop_foreign_keys.is_empty()
         && a.add_foreign_keys.is_empty()
         && a.drop_uniques.is_empty()
-        && a.add_uniques.is_empty()
         && a.drop_checks.is_empty()
         && a.add_checks.is_empty()
         && a.drop_columns.iter().all(|c| droppable(a, c))
@@ -102,6 +102,18 @@ fn alter_in_place(a: &Alter, out: &mut Vec<String>) {
     }
     for i in &a.add_indexes {
         out.push(sql::create_index(B, table, i));
+    }
+    // A unique constraint added to a table with rows is a unique index: the same thing to
+    // SQLite, made without copying the table. A rebuild writes it into `CREATE TABLE`
+    // again, so which form a table has depends on its history, and dropping one rebuilds.
+    for u in &a.add_uniques {
+        let index = crate::state::TableIndex {
+            name: u.name.clone(),
+            columns: u.columns.clone(),
+            unique: true,
+            ..Default::default()
+        };
+        out.push(sql::create_index(B, table, &index));
     }
 }
 

@@ -120,6 +120,13 @@ pub struct TableIndex {
     pub condition: Option<String>,
 }
 
+impl TableIndex {
+    /// Whether it covers columns only, each ascending, without a condition.
+    pub fn plain(&self) -> bool {
+        self.condition.is_none() && self.expressions.is_empty() && self.descending.is_empty()
+    }
+}
+
 /// A unique constraint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableUnique {
