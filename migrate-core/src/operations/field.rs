@@ -43,7 +43,7 @@ impl Op for AddField {
                 self.model, self.field.name
             ));
         }
-        model.fields.to_mut().push(self.field.clone());
+        model.fields.push(self.field.clone());
         Ok(())
     }
 
@@ -94,15 +94,13 @@ impl RemoveField {
 impl Op for RemoveField {
     fn state_forwards(&self, app: &str, state: &mut ProjectState) -> Result<(), Problem> {
         let model = model_mut(state, app, &self.model)?;
-        let before = model.fields.len();
-        model.fields.to_mut().retain(|f| f.name != self.name);
-        if model.fields.len() == before {
-            return Err(format!(
+        match model.fields.remove(&self.name) {
+            Some(_) => Ok(()),
+            None => Err(format!(
                 "field {app}.{}.{} does not exist at this point of the history",
                 self.model, self.name
-            ));
+            )),
         }
-        Ok(())
     }
 
     fn describe(&self) -> String {
@@ -158,19 +156,13 @@ impl AlterField {
 impl Op for AlterField {
     fn state_forwards(&self, app: &str, state: &mut ProjectState) -> Result<(), Problem> {
         let model = model_mut(state, app, &self.model)?;
-        let slot = model
-            .fields
-            .to_mut()
-            .iter_mut()
-            .find(|f| f.name == self.field.name)
-            .ok_or_else(|| {
-                format!(
-                    "field {app}.{}.{} does not exist at this point of the history",
-                    self.model, self.field.name
-                )
-            })?;
-        *slot = self.field.clone();
-        Ok(())
+        match model.fields.replace(&self.field.name, self.field.clone()) {
+            true => Ok(()),
+            false => Err(format!(
+                "field {app}.{}.{} does not exist at this point of the history",
+                self.model, self.field.name
+            )),
+        }
     }
 
     fn describe(&self) -> String {
@@ -265,17 +257,16 @@ impl Op for RenameField {
                 self.model, self.new_name
             ));
         }
-        let fields = model.fields.to_mut();
-        let slot = fields
-            .iter_mut()
-            .find(|f| f.name == self.old_name)
+        let renamed = model
+            .field(&self.old_name)
+            .map(|f| self.apply(f))
             .ok_or_else(|| {
                 format!(
                     "field {app}.{}.{} does not exist at this point of the history",
                     self.model, self.old_name
                 )
             })?;
-        *slot = self.apply(slot);
+        model.fields.replace(&self.old_name, renamed);
         let rename = |names: &mut std::borrow::Cow<'static, [Name]>| {
             if names.contains(&self.old_name) {
                 for n in names.to_mut() {

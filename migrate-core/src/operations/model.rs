@@ -71,7 +71,7 @@ impl CreateModel {
             app: app.to_owned().into(),
             name: self.name.clone(),
             table: self.table.clone(),
-            fields: Cow::Owned(self.fields.clone()),
+            fields: self.fields.clone().into(),
             indexes: Cow::Owned(self.indexes.clone()),
             constraints: Cow::Owned(self.constraints.clone()),
             managed: self.managed,

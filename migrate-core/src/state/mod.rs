@@ -13,7 +13,9 @@ mod tables;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-pub use model::{Constraint, Field, FieldsByName, Index, ModelKey, ModelRef, ModelState, Name};
+pub use model::{
+    Constraint, Field, Fields, FieldsByName, Index, ModelKey, ModelRef, ModelState, Name,
+};
 pub use tables::{CheckExpr, Column, ForeignKeyConstraint, Table, TableIndex, TableUnique};
 
 use crate::error::{Error, Result};

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::fields::{ColumnType, FieldType, OnDelete, Value};
 
@@ -421,6 +422,172 @@ impl<'a> FieldsByName<'a> {
     }
 }
 
+/// A model's fields, in declaration order: a slice to read (it derefs to `[Field]`), found
+/// by name through [`Fields::get`] in constant time past [`FieldsByName::SCAN`] of them.
+///
+/// Replaying a history looks a field up by name for every field operation, so a scan there
+/// made a model that grows to hundreds of fields quadratic over its history (issue 21). The
+/// index of names is built on the first lookup that needs it and kept up by [`push`],
+/// [`replace`] and [`remove`]; any other change goes through [`to_mut`], which drops it, so
+/// it never disagrees with the list. A clone starts without one (it is rebuilt when asked,
+/// at the cost of the copy that made the clone).
+///
+/// [`push`]: Fields::push
+/// [`replace`]: Fields::replace
+/// [`remove`]: Fields::remove
+/// [`to_mut`]: Fields::to_mut
+#[derive(Default)]
+pub struct Fields {
+    list: Cow<'static, [Field]>,
+    by_name: OnceLock<HashMap<Name, usize>>,
+}
+
+impl Fields {
+    /// Fields from a `static` list.
+    pub const fn borrowed(list: &'static [Field]) -> Self {
+        Fields {
+            list: Cow::Borrowed(list),
+            by_name: OnceLock::new(),
+        }
+    }
+
+    /// The position of the field called `name`.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        if self.list.len() <= FieldsByName::SCAN {
+            return self.list.iter().position(|f| f.name == name);
+        }
+        let index = self.by_name.get_or_init(|| {
+            let mut index = HashMap::with_capacity(self.list.len());
+            for (i, f) in self.list.iter().enumerate() {
+                // The first of two fields of one name, as a scan would find (a state that
+                // holds two is refused by validation, but lookups stay as they were).
+                index.entry(f.name.clone()).or_insert(i);
+            }
+            index
+        });
+        index.get(name).copied()
+    }
+
+    /// The field called `name`.
+    pub fn get(&self, name: &str) -> Option<&Field> {
+        self.position(name).map(|i| &self.list[i])
+    }
+
+    /// Adds `field` at the end.
+    pub fn push(&mut self, field: Field) {
+        if let Some(index) = self.by_name.get_mut() {
+            index.entry(field.name.clone()).or_insert(self.list.len());
+        }
+        self.list.to_mut().push(field);
+    }
+
+    /// Puts `field` in the place of the field called `name` (under its own name, which may
+    /// differ); `false` when there is none.
+    pub fn replace(&mut self, name: &str, field: Field) -> bool {
+        let Some(i) = self.position(name) else {
+            return false;
+        };
+        if field.name != name {
+            if let Some(index) = self.by_name.get_mut() {
+                index.remove(name);
+                index.entry(field.name.clone()).or_insert(i);
+            }
+        }
+        self.list.to_mut()[i] = field;
+        true
+    }
+
+    /// Takes out the field called `name`.
+    pub fn remove(&mut self, name: &str) -> Option<Field> {
+        let i = self.position(name)?;
+        let field = self.list.to_mut().remove(i);
+        if let Some(index) = self.by_name.get_mut() {
+            index.remove(name);
+            for position in index.values_mut().filter(|p| **p > i) {
+                *position -= 1;
+            }
+            // A second field of that name (a state validation would refuse) is found next.
+            if let Some(j) = self.list.iter().position(|f| f.name == name) {
+                index.insert(field.name.clone(), j);
+            }
+        }
+        Some(field)
+    }
+
+    /// The list to change as a whole; the index of names is dropped.
+    pub fn to_mut(&mut self) -> &mut Vec<Field> {
+        self.by_name = OnceLock::new();
+        self.list.to_mut()
+    }
+}
+
+impl std::ops::Deref for Fields {
+    type Target = [Field];
+
+    fn deref(&self) -> &[Field] {
+        &self.list
+    }
+}
+
+impl Clone for Fields {
+    fn clone(&self) -> Self {
+        Fields {
+            list: self.list.clone(),
+            by_name: OnceLock::new(),
+        }
+    }
+}
+
+impl fmt::Debug for Fields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.list.fmt(f)
+    }
+}
+
+impl PartialEq for Fields {
+    fn eq(&self, other: &Self) -> bool {
+        self.list == other.list
+    }
+}
+
+impl Eq for Fields {}
+
+impl std::hash::Hash for Fields {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.list.hash(state)
+    }
+}
+
+impl From<Vec<Field>> for Fields {
+    fn from(list: Vec<Field>) -> Self {
+        Fields {
+            list: Cow::Owned(list),
+            by_name: OnceLock::new(),
+        }
+    }
+}
+
+impl From<&'static [Field]> for Fields {
+    fn from(list: &'static [Field]) -> Self {
+        Fields::borrowed(list)
+    }
+}
+
+impl From<Cow<'static, [Field]>> for Fields {
+    fn from(list: Cow<'static, [Field]>) -> Self {
+        Fields {
+            list,
+            by_name: OnceLock::new(),
+        }
+    }
+}
+
+impl FromIterator<Field> for Fields {
+    fn from_iter<I: IntoIterator<Item = Field>>(iter: I) -> Self {
+        Vec::from_iter(iter).into()
+    }
+}
+
 /// One model as the database sees it. Field order is declaration order; it has no effect
 /// on the schema but keeps `CREATE TABLE` readable.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -432,7 +599,7 @@ pub struct ModelState {
     /// The table.
     pub table: Name,
     /// The fields, in declaration order.
-    pub fields: Cow<'static, [Field]>,
+    pub fields: Fields,
     /// The named indexes.
     pub indexes: Cow<'static, [Index]>,
     /// The named constraints.
@@ -451,7 +618,7 @@ impl ModelState {
 
     /// The field called `name`.
     pub fn field(&self, name: &str) -> Option<&Field> {
-        self.fields.iter().find(|f| f.name == name)
+        self.fields.get(name)
     }
 
     /// Its fields, to be looked up by name many times: comparing two models field by field

@@ -274,3 +274,45 @@ fn the_registry_finds_each_derived_model_once() {
     sorted.dedup();
     assert_eq!(keys, sorted, "sorted by (app, model), no duplicates");
 }
+
+/// `Fields` answers as a scan of its list would, through every change, past the width at
+/// which it keeps an index of names.
+#[test]
+fn fields_find_by_name_as_a_scan_does_through_every_change() {
+    use crate::state::Fields;
+    let field = |n: usize| Field::new(format!("f{n}"), ColumnType::Integer);
+    let mut fields: Fields = (0..40).map(field).collect();
+    let agrees = |fields: &Fields, step: &str| {
+        for n in 0..60 {
+            let name = format!("f{n}");
+            let scan = fields.iter().position(|f| f.name == name);
+            assert_eq!(fields.position(&name), scan, "{name} after {step}");
+        }
+        let renamed = fields.iter().position(|f| f.name == "renamed");
+        assert_eq!(fields.position("renamed"), renamed, "after {step}");
+    };
+    agrees(&fields, "building");
+    fields.push(field(45));
+    agrees(&fields, "push");
+    assert!(fields.replace("f3", Field::new("f3", ColumnType::BigInt)));
+    assert_eq!(
+        fields.get("f3").map(|f| &f.ty),
+        Some(&ColumnType::BigInt.into())
+    );
+    assert!(fields.replace("f7", Field::new("renamed", ColumnType::Integer)));
+    agrees(&fields, "rename");
+    assert!(!fields.replace("f7", field(7)));
+    assert_eq!(fields.remove("f0").map(|f| f.name), Some("f0".into()));
+    assert_eq!(fields.remove("f0"), None);
+    agrees(&fields, "remove");
+    fields.to_mut().swap(1, 30);
+    agrees(&fields, "to_mut");
+    let copy = fields.clone();
+    agrees(&copy, "clone");
+    assert_eq!(copy, fields);
+    while fields.len() > 10 {
+        let last = fields.last().map(|f| f.name.to_string()).unwrap();
+        fields.remove(&last);
+        agrees(&fields, "removing down to a scan");
+    }
+}
