@@ -343,6 +343,25 @@ impl Reconcile<'_> {
     /// added or removed; one a field implies (its key, `unique`, `db_index`, choices) comes
     /// with the field.
     fn named(&self, kind: Kind, name: &str, missing: bool) -> Drift {
+        // On SQLite a unique constraint or plain unique index is known by its columns: one
+        // the migrations have is named as they name it.
+        let name = match kind {
+            Kind::Unique if self.backend == Backend::Sqlite => self
+                .table
+                .uniques
+                .iter()
+                .find(|u| sqlite_unique(&u.columns) == name)
+                .map(|u| u.name.as_str())
+                .or_else(|| {
+                    self.table
+                        .indexes
+                        .iter()
+                        .find(|i| i.unique && i.plain() && sqlite_unique(&i.columns) == name)
+                        .map(|i| i.name.as_str())
+                })
+                .unwrap_or(name),
+            _ => name,
+        };
         let what = match kind {
             Kind::Index => "index",
             Kind::Unique => "unique constraint",
@@ -359,16 +378,6 @@ impl Reconcile<'_> {
         );
         let model = self.model();
         let m = model.name.clone();
-        // On SQLite a plain unique index is known by its columns.
-        let name = match kind {
-            Kind::Unique if self.backend == Backend::Sqlite => self
-                .table
-                .indexes
-                .iter()
-                .find(|i| i.unique && i.plain() && sqlite_unique(&i.columns) == name)
-                .map_or(name, |i| i.name.as_str()),
-            _ => name,
-        };
         if let Some(index) = model.indexes.iter().find(|i| i.name == name) {
             return match missing {
                 true => Self::drift(difference, AddIndex::new(m, index.clone())),
@@ -446,6 +455,10 @@ mod tests {
         table.uniques.clear();
         let drift = live.drift(&state, Backend::Sqlite).unwrap();
         assert_eq!(drift.len(), 1, "{drift:?}");
+        assert_eq!(
+            drift[0].difference,
+            "unique constraint item_code on shop_item is missing"
+        );
         assert_eq!(
             drift[0].operation,
             crate::operations::Operation::from(AddIndex::new(
