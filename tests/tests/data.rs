@@ -957,3 +957,108 @@ fn unique_constraints_are_added_to_a_table_with_rows_in_place() {
         db.execute(&insert("('e', 'k1')"));
     }
 }
+
+/// A table renamed, then a column: the indexes, unique constraints and foreign keys named
+/// after them are renamed, not built again from every row (issue 21). PostgreSQL renames
+/// all of them; MySQL all but the foreign key, which it cannot rename (dropped and added
+/// back); SQLite renames the table and column in place and makes only its indexes again
+/// (it cannot rename an index; its constraints' names are not in its catalog). Every
+/// backend keeps the rows, enforces the constraints after, and goes back.
+#[test]
+fn renaming_a_table_or_column_renames_its_indexes_and_constraints_in_place() {
+    use migrate_core::operations::{AlterModelTable, CreateModel, RenameField};
+    let initial = Migration::new(APP, "0001_initial").operations([
+        CreateModel::new("Tag", "shop_tag")
+            .fields([Field::auto_id(), Field::new("label", Varchar(20))])
+            .into(),
+        CreateModel::new("Item", "shop_item")
+            .fields([
+                Field::auto_id(),
+                Field::new("tag", foreign_key("Tag", OnDelete::Cascade)),
+                Field::new("code", Varchar(10)).unique(),
+                Field::new("name", Varchar(20)).db_index(),
+            ])
+            .into(),
+    ]);
+    let rename = Migration::new(APP, "0002_rename")
+        .depends_on(APP, "0001_initial")
+        .operations([
+            AlterModelTable::new("Item", "shop_things").into(),
+            RenameField::new("Item", "code", "sku").into(),
+        ]);
+    let all = [initial.clone(), rename.clone()];
+    let mut s1 = ProjectState::new();
+    migrate_core::loader::apply(&initial, &mut s1).unwrap();
+    let mut s2 = s1.clone();
+    migrate_core::loader::apply(&rename, &mut s2).unwrap();
+    for backend in Backend::ALL {
+        for (state, backwards) in [(&s1, false), (&s1, true)] {
+            let sql: Vec<String> =
+                migrate_core::schema::render_migration(backend, &rename, state, backwards)
+                    .unwrap()
+                    .into_iter()
+                    .flat_map(|o| o.statements)
+                    .collect();
+            let made_again = |s: &&String| match backend {
+                Backend::Sqlite => s.contains("new__"),
+                Backend::Postgres => !s.contains("RENAME"),
+                Backend::Mysql => {
+                    !s.contains("RENAME") && !s.contains("FOREIGN KEY") && !s.contains("_fk`")
+                }
+            };
+            let again: Vec<&String> = sql.iter().filter(made_again).collect();
+            assert!(
+                again.is_empty(),
+                "{backend}, backwards {backwards}: {sql:#?}"
+            );
+        }
+    }
+    for db in TestDb::all("data_rename_in_place") {
+        let q = |s: &str| quote(db.backend, s);
+        migrate(&db, &all, Target::Migration(initial.key()));
+        db.execute(&format!(
+            "INSERT INTO {} ({}) VALUES ('red'), ('it''s')",
+            q("shop_tag"),
+            q("label")
+        ));
+        db.execute(&format!(
+            "INSERT INTO {} ({}, {}, {}) VALUES (1, 'k1', 'a'), (2, 'k2', 'b''s'), (1, 'k3', 'c')",
+            q("shop_item"),
+            q("tag_id"),
+            q("code"),
+            q("name")
+        ));
+        let read = |table: &str, code: &str| {
+            db.rows(&format!(
+                "SELECT {}, {}, {}, {} FROM {} ORDER BY 1",
+                db.text(&q("id")),
+                db.text(&q("tag_id")),
+                q(code),
+                q("name"),
+                q(table)
+            ))
+        };
+        let kept = read("shop_item", "code");
+        migrate(&db, &all, Target::All);
+        assert_eq!(db.introspect(), expected(&s2, db.backend), "{}", db.backend);
+        assert_eq!(read("shop_things", "sku"), kept, "{}", db.backend);
+        let insert = |values: &str| {
+            db.try_execute(&format!(
+                "INSERT INTO {} ({}, {}, {}) VALUES {values}",
+                q("shop_things"),
+                q("tag_id"),
+                q("sku"),
+                q("name")
+            ))
+        };
+        assert!(insert("(1, 'k1', 'd')").is_err(), "{}: unique", db.backend);
+        assert!(
+            insert("(9, 'k9', 'd')").is_err(),
+            "{}: foreign key",
+            db.backend
+        );
+        migrate(&db, &all, Target::Migration(initial.key()));
+        assert_eq!(db.introspect(), expected(&s1, db.backend), "{}", db.backend);
+        assert_eq!(read("shop_item", "code"), kept, "{}", db.backend);
+    }
+}

@@ -98,7 +98,7 @@ fn hand_made_drift_is_reported_and_fails_the_check() {
                 for said in [
                     "column tenants_subscriptiontier.max_users is NULL; the migrations say NOT NULL (Alter field max_users on subscriptiontier)",
                     "column tenants_subscriptiontier.monthly_price has no default; the migrations say a default (Alter field monthly_price on subscriptiontier)",
-                    "unique constraint name on tenants_subscriptiontier is missing (Alter field name on subscriptiontier)",
+                    "unique constraint tenants_subscriptiontier_name_e0c0791a_uniq on tenants_subscriptiontier is missing (Alter field name on subscriptiontier)",
                     "check constraint tier_price_non_negative on tenants_subscriptiontier is missing (Create constraint tier_price_non_negative on model SubscriptionTier)",
                 ] {
                     drift.push((String::new(), said));

@@ -61,6 +61,10 @@ pub(crate) struct Alter {
     pub drop_checks: Vec<(String, CheckExpr)>,
     pub drop_indexes: Vec<TableIndex>,
     pub rename_indexes: Vec<(String, String)>,
+    /// `(from, to)`: foreign keys and unique constraints that only change their name (an
+    /// implied one follows its table's and column's names), renamed where the backend can.
+    pub rename_foreign_keys: Vec<(String, String)>,
+    pub rename_uniques: Vec<(String, String)>,
     /// `(from, to)` column renames.
     pub rename_columns: Vec<(String, String)>,
     pub drop_columns: Vec<Column>,
@@ -82,6 +86,8 @@ impl Alter {
             && self.drop_checks.is_empty()
             && self.drop_indexes.is_empty()
             && self.rename_indexes.is_empty()
+            && self.rename_foreign_keys.is_empty()
+            && self.rename_uniques.is_empty()
             && self.rename_columns.is_empty()
             && self.drop_columns.is_empty()
             && self.add_columns.is_empty()
@@ -188,6 +194,8 @@ fn alter(old: &Table, new: &Table, hints: &Hints) -> Alter {
         drop_checks: Vec::new(),
         drop_indexes: Vec::new(),
         rename_indexes: Vec::new(),
+        rename_foreign_keys: Vec::new(),
+        rename_uniques: Vec::new(),
         rename_columns: rename_columns.clone(),
         drop_columns: Vec::new(),
         add_columns: Vec::new(),
@@ -268,6 +276,45 @@ fn alter(old: &Table, new: &Table, hints: &Hints) -> Alter {
             a.add_indexes.push(n.clone());
         }
     }
+    // What only changes its name is renamed rather than made again (a new index or unique
+    // constraint is built from every row, a new foreign key checks every row, and SQLite
+    // copies the table for either): renaming a table or a column renames the indexes and
+    // constraints named after it.
+    pair_renames(
+        &mut a.drop_foreign_keys,
+        &mut a.add_foreign_keys,
+        |o, n| {
+            let o = ForeignKeyConstraint {
+                name: n.name.clone(),
+                ..renamed_fk(o)
+            };
+            o == *n
+        },
+        |k| &k.name,
+        &mut a.rename_foreign_keys,
+    );
+    pair_renames(
+        &mut a.drop_uniques,
+        &mut a.add_uniques,
+        |o, n| renamed_cols(&o.columns) == n.columns,
+        |u| &u.name,
+        &mut a.rename_uniques,
+    );
+    pair_renames(
+        &mut a.drop_indexes,
+        &mut a.add_indexes,
+        |o, n| {
+            let o = TableIndex {
+                name: n.name.clone(),
+                columns: renamed_cols(&o.columns),
+                descending: renamed_cols(&o.descending),
+                ..o.clone()
+            };
+            o == *n
+        },
+        |i| &i.name,
+        &mut a.rename_indexes,
+    );
     // Columns.
     for o in &old.columns {
         let name = after_rename(&o.name);
@@ -301,6 +348,25 @@ fn alter(old: &Table, new: &Table, hints: &Hints) -> Alter {
         }
     }
     a
+}
+
+/// Moves each dropped item that `same` pairs with an added one (each used once) to
+/// `renames` as `(from, to)`.
+fn pair_renames<T>(
+    dropped: &mut Vec<T>,
+    added: &mut Vec<T>,
+    same: impl Fn(&T, &T) -> bool,
+    name: impl Fn(&T) -> &String,
+    renames: &mut Vec<(String, String)>,
+) {
+    dropped.retain(|o| match added.iter().position(|n| same(o, n)) {
+        Some(k) => {
+            let n = added.remove(k);
+            renames.push((name(o).clone(), name(&n).clone()));
+            false
+        }
+        None => true,
+    });
 }
 
 /// Foreign keys that stay, but whose own column or referenced column changes type: a

@@ -581,7 +581,12 @@ fn render_add_columns(b: Backend, a: &diff::Alter, out: &mut Vec<String>) {
 /// indexes.
 fn render_additions(b: Backend, a: &diff::Alter, out: &mut Vec<String>) {
     let table = &a.new.name;
-    for fk in &a.add_foreign_keys {
+    let renamed_on_mysql = a
+        .rename_foreign_keys
+        .iter()
+        .filter(|_| b == Backend::Mysql)
+        .filter_map(|(_, to)| a.new.foreign_keys.iter().find(|k| k.name == *to));
+    for fk in a.add_foreign_keys.iter().chain(renamed_on_mysql) {
         out.push(sql::add_foreign_key(b, table, fk));
     }
     for u in &a.add_uniques {
@@ -596,7 +601,8 @@ fn render_additions(b: Backend, a: &diff::Alter, out: &mut Vec<String>) {
 }
 
 /// The removals that open an in-place alter, under the table's old name: foreign keys,
-/// unique and check constraints, indexes, then index renames.
+/// unique and check constraints, indexes, then renames of indexes, unique constraints and
+/// foreign keys.
 fn render_removals(b: Backend, a: &diff::Alter, out: &mut Vec<String>) {
     let old = &a.old.name;
     for fk in &a.drop_foreign_keys {
@@ -612,7 +618,23 @@ fn render_removals(b: Backend, a: &diff::Alter, out: &mut Vec<String>) {
         out.push(sql::drop_index(b, old, i));
     }
     for (from, to) in &a.rename_indexes {
-        out.push(sql::rename_index(b, old, from, to));
+        let maybe_absent = a
+            .old
+            .indexes
+            .iter()
+            .any(|i| i.name == *from && i.opclass.is_some());
+        out.push(sql::rename_index(b, old, from, to, maybe_absent));
+    }
+    for (from, to) in &a.rename_uniques {
+        out.push(sql::rename_constraint(b, old, from, to));
+    }
+    for (from, to) in &a.rename_foreign_keys {
+        // MySQL cannot rename a foreign key: it is dropped here and added back with the
+        // additions.
+        out.push(match b {
+            Backend::Mysql => sql::drop_foreign_key(b, old, from),
+            _ => sql::rename_constraint(b, old, from, to),
+        });
     }
 }
 

@@ -330,7 +330,15 @@ pub(super) fn drop_index_named(backend: Backend, table: &str, name: &str) -> Str
     }
 }
 
-pub(super) fn rename_index(backend: Backend, table: &str, from: &str, to: &str) -> String {
+/// Renames an index; `maybe_absent` (a PostgreSQL pattern-ops index, which databases made
+/// before the tool created them do not have) renames it `IF EXISTS`.
+pub(super) fn rename_index(
+    backend: Backend,
+    table: &str,
+    from: &str,
+    to: &str,
+    maybe_absent: bool,
+) -> String {
     let q = |s: &str| quote(backend, s);
     match backend {
         Backend::Mysql => format!(
@@ -339,7 +347,26 @@ pub(super) fn rename_index(backend: Backend, table: &str, from: &str, to: &str) 
             q(from),
             q(to)
         ),
-        _ => format!("ALTER INDEX {} RENAME TO {}", q(from), q(to)),
+        _ => format!(
+            "ALTER INDEX {}{} RENAME TO {}",
+            if maybe_absent { "IF EXISTS " } else { "" },
+            q(from),
+            q(to)
+        ),
+    }
+}
+
+/// Renames a unique constraint or a foreign key (PostgreSQL); MySQL's unique constraint is
+/// an index and is renamed as one.
+pub(super) fn rename_constraint(backend: Backend, table: &str, from: &str, to: &str) -> String {
+    match backend {
+        Backend::Mysql => rename_index(backend, table, from, to, false),
+        _ => format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+            quote(backend, table),
+            quote(backend, from),
+            quote(backend, to)
+        ),
     }
 }
 
