@@ -503,6 +503,20 @@ fn item_names(db: &TestDb) -> Vec<Vec<String>> {
     ))
 }
 
+/// The statements `m` runs on `backend` from `state`, forwards or backwards.
+fn statements(
+    backend: Backend,
+    m: &Migration,
+    state: &ProjectState,
+    backwards: bool,
+) -> Vec<String> {
+    migrate_core::schema::render_migration(backend, m, state, backwards)
+        .unwrap()
+        .into_iter()
+        .flat_map(|o| o.statements)
+        .collect()
+}
+
 fn migrate(db: &TestDb, migrations: &[Migration], target: Target) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -713,14 +727,7 @@ fn a_plain_column_is_dropped_in_place_and_a_unique_one_rebuilds() {
         let mut after = before.clone();
         after.fields.to_mut().retain(|f| f.name != gone);
         let (s1, s2, first, second) = before_and_after(&before, &after);
-        let sqlite = |m: &Migration, state: &ProjectState, backwards: bool| {
-            migrate_core::schema::render_migration(Backend::Sqlite, m, state, backwards)
-                .unwrap()
-                .into_iter()
-                .flat_map(|o| o.statements)
-                .collect::<Vec<String>>()
-        };
-        let forwards = sqlite(&second[0], &s1, false);
+        let forwards = statements(Backend::Sqlite, &second[0], &s1, false);
         assert_eq!(
             forwards.iter().any(|s| s.contains("new__")),
             !in_place,
@@ -732,7 +739,7 @@ fn a_plain_column_is_dropped_in_place_and_a_unique_one_rebuilds() {
                 Some(format!("ALTER TABLE \"shop_item\" DROP COLUMN \"{gone}\"").as_str()),
                 "{forwards:#?}"
             );
-            let backwards = sqlite(&second[0], &s1, true);
+            let backwards = statements(Backend::Sqlite, &second[0], &s1, true);
             assert!(
                 backwards.iter().all(|s| !s.contains("new__")),
                 "{gone}: {backwards:#?}"
@@ -879,21 +886,14 @@ fn unique_constraints_are_added_to_a_table_with_rows_in_place() {
     let (_, s3, _, third) = before_and_after(&after, &widened);
     let mut third = third[0].clone();
     third.dependencies = vec![second[0].key()];
-    let sqlite = |m: &Migration, state: &ProjectState, backwards: bool| {
-        migrate_core::schema::render_migration(Backend::Sqlite, m, state, backwards)
-            .unwrap()
-            .into_iter()
-            .flat_map(|o| o.statements)
-            .collect::<Vec<String>>()
-    };
     assert_eq!(
-        sqlite(&second[0], &s1, false),
+        statements(Backend::Sqlite, &second[0], &s1, false),
         [
             "CREATE UNIQUE INDEX \"shop_item_code_62efb39d_uniq\" ON \"shop_item\" (\"code\")",
             "CREATE UNIQUE INDEX \"item_name_code\" ON \"shop_item\" (\"name\", \"code\")",
         ]
     );
-    assert!(sqlite(&third, &s2, false)
+    assert!(statements(Backend::Sqlite, &third, &s2, false)
         .iter()
         .any(|s| s.starts_with("CREATE TABLE \"new__shop_item\"")));
 
@@ -993,12 +993,7 @@ fn renaming_a_table_or_column_renames_its_indexes_and_constraints_in_place() {
     migrate_core::loader::apply(&rename, &mut s2).unwrap();
     for backend in Backend::ALL {
         for (state, backwards) in [(&s1, false), (&s1, true)] {
-            let sql: Vec<String> =
-                migrate_core::schema::render_migration(backend, &rename, state, backwards)
-                    .unwrap()
-                    .into_iter()
-                    .flat_map(|o| o.statements)
-                    .collect();
+            let sql = statements(backend, &rename, state, backwards);
             let made_again = |s: &&String| match backend {
                 Backend::Sqlite => s.contains("new__"),
                 Backend::Postgres => !s.contains("RENAME"),
