@@ -991,9 +991,15 @@ fn renaming_a_table_or_column_renames_its_indexes_and_constraints_in_place() {
     migrate_core::loader::apply(&initial, &mut s1).unwrap();
     let mut s2 = s1.clone();
     migrate_core::loader::apply(&rename, &mut s2).unwrap();
+    let mut printed = String::new();
     for backend in Backend::ALL {
         for (state, backwards) in [(&s1, false), (&s1, true)] {
             let sql = statements(backend, &rename, state, backwards);
+            printed.push_str(&format!(
+                "-- {backend}, {}\n{};\n",
+                if backwards { "backwards" } else { "forwards" },
+                sql.join(";\n")
+            ));
             let made_again = |s: &&String| match backend {
                 Backend::Sqlite => s.contains("new__"),
                 Backend::Postgres => !s.contains("RENAME"),
@@ -1008,6 +1014,7 @@ fn renaming_a_table_or_column_renames_its_indexes_and_constraints_in_place() {
             );
         }
     }
+    insta::assert_snapshot!("rename_in_place_sql", printed);
     for db in TestDb::all("data_rename_in_place") {
         let q = |s: &str| quote(db.backend, s);
         migrate(&db, &all, Target::Migration(initial.key()));
