@@ -286,7 +286,7 @@ impl Builder<'_, '_> {
         for key in self.kept_models() {
             let to = self.to.model(&key).expect("kept");
             let current = self.current.model(&key).expect("kept");
-            let (to_fields, current_fields) = (to.fields_by_name(), current.fields_by_name());
+            let (to_fields, current_fields) = (&to.fields, &current.fields);
             let mut removed: Vec<Field> = current
                 .fields
                 .iter()
@@ -383,7 +383,7 @@ impl Builder<'_, '_> {
 
     fn removed_fields(&mut self) -> Result<()> {
         for key in self.kept_models() {
-            let to = self.to.model(&key).expect("kept").fields_by_name();
+            let to = &self.to.model(&key).expect("kept").fields;
             let gone: Vec<Field> = self
                 .current
                 .model(&key)
@@ -576,7 +576,7 @@ impl Builder<'_, '_> {
         for key in self.kept_models() {
             let to = self.to.model(&key).expect("kept");
             let current = self.current.model(&key).expect("kept");
-            let current_fields = current.fields_by_name();
+            let current_fields = &current.fields;
             let new: Vec<Field> = to
                 .fields
                 .iter()
@@ -605,7 +605,7 @@ impl Builder<'_, '_> {
         for key in self.kept_models() {
             let to = self.to.model(&key).expect("kept");
             let current = self.current.model(&key).expect("kept");
-            let current_fields = current.fields_by_name();
+            let current_fields = &current.fields;
             let changed: Vec<(Field, Field)> = to
                 .fields
                 .iter()

@@ -744,7 +744,6 @@ impl Reader<'_> {
     }
 }
 
-/// No condition, expression or descending column.
 /// The column type whose column this backend's catalog spells `ty`, among those the tool
 /// makes; ambiguous spellings read as the first type in this list that gives them (SQLite's
 /// `integer` is `i64`, MySQL's `bigint` an `i64` rather than a duration).

@@ -13,9 +13,7 @@ mod tables;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-pub use model::{
-    Constraint, Field, Fields, FieldsByName, Index, ModelKey, ModelRef, ModelState, Name,
-};
+pub use model::{Constraint, Field, Fields, Index, ModelKey, ModelRef, ModelState, Name};
 pub use tables::{CheckExpr, Column, ForeignKeyConstraint, Table, TableIndex, TableUnique};
 
 use crate::error::{Error, Result};

@@ -395,38 +395,12 @@ impl Constraint {
     }
 }
 
-/// A model's fields by name ([`ModelState::fields_by_name`]): a scan for a narrow model, a
-/// hash map past [`FieldsByName::SCAN`] fields.
-#[derive(Debug)]
-pub struct FieldsByName<'a> {
-    fields: &'a [Field],
-    index: Option<HashMap<&'a str, &'a Field>>,
-}
-
-impl<'a> FieldsByName<'a> {
-    /// Up to this many fields, scanning them beats hashing the name.
-    pub const SCAN: usize = 16;
-
-    fn new(fields: &'a [Field]) -> Self {
-        let index = (fields.len() > Self::SCAN)
-            .then(|| fields.iter().map(|f| (f.name.as_ref(), f)).collect());
-        FieldsByName { fields, index }
-    }
-
-    /// The field called `name`.
-    pub fn get(&self, name: &str) -> Option<&'a Field> {
-        match &self.index {
-            Some(index) => index.get(name).copied(),
-            None => self.fields.iter().find(|f| f.name == name),
-        }
-    }
-}
-
 /// A model's fields, in declaration order: a slice to read (it derefs to `[Field]`), found
-/// by name through [`Fields::get`] in constant time past [`FieldsByName::SCAN`] of them.
+/// by name through [`Fields::get`] in constant time past [`Fields::SCAN`] of them.
 ///
-/// Replaying a history looks a field up by name for every field operation, so a scan there
-/// made a model that grows to hundreds of fields quadratic over its history (issue 21). The
+/// Replaying a history looks a field up by name for every field operation, and the
+/// autodetector compares kept models field by field: a scan for each made a model that
+/// grows to hundreds of fields quadratic (issue 21). The
 /// index of names is built on the first lookup that needs it and kept up by [`push`],
 /// [`replace`] and [`remove`]; any other change goes through [`to_mut`], which drops it, so
 /// it never disagrees with the list. A clone starts without one (it is rebuilt when asked,
@@ -443,6 +417,9 @@ pub struct Fields {
 }
 
 impl Fields {
+    /// Up to this many fields, scanning them beats hashing the name.
+    pub const SCAN: usize = 16;
+
     /// Fields from a `static` list.
     pub const fn borrowed(list: &'static [Field]) -> Self {
         Fields {
@@ -453,7 +430,7 @@ impl Fields {
 
     /// The position of the field called `name`.
     pub fn position(&self, name: &str) -> Option<usize> {
-        if self.list.len() <= FieldsByName::SCAN {
+        if self.list.len() <= Self::SCAN {
             return self.list.iter().position(|f| f.name == name);
         }
         let index = self.by_name.get_or_init(|| {
@@ -621,20 +598,12 @@ impl ModelState {
         self.fields.get(name)
     }
 
-    /// Its fields, to be looked up by name many times: comparing two models field by field
-    /// through it is linear in their fields, where [`ModelState::field`] for each would be
-    /// quadratic in a model with hundreds of fields.
-    pub fn fields_by_name(&self) -> FieldsByName<'_> {
-        FieldsByName::new(&self.fields)
-    }
-
     /// The same fields, whatever their order (order has no meaning in the schema).
     pub fn same_fields(&self, other: &ModelState) -> bool {
         if self.fields.len() != other.fields.len() {
             return false;
         }
-        let other = other.fields_by_name();
-        self.fields.iter().all(|f| other.get(&f.name) == Some(f))
+        self.fields.iter().all(|f| other.field(&f.name) == Some(f))
     }
 
     /// The same schema: name, table, managed or not, fields, indexes and constraints, each

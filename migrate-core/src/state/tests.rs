@@ -180,7 +180,7 @@ fn cloning_a_state_shares_models_until_one_changes() {
 
 #[test]
 fn fields_are_found_by_name_in_narrow_and_wide_models() {
-    for width in [3, FieldsByName::SCAN, FieldsByName::SCAN + 1, 300] {
+    for width in [3, Fields::SCAN, Fields::SCAN + 1, 300] {
         let fields: Vec<Field> = (0..width)
             .map(|i| Field::new(format!("f{i}"), crate::ColumnType::Integer))
             .collect();
@@ -193,7 +193,7 @@ fn fields_are_found_by_name_in_narrow_and_wide_models() {
             constraints: Cow::Borrowed(&[]),
             managed: true,
         };
-        let by_name = model.fields_by_name();
+        let by_name = &model.fields;
         for f in &fields {
             assert_eq!(by_name.get(&f.name), Some(f), "{width} fields");
         }
