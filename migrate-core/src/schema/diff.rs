@@ -16,8 +16,6 @@ pub(crate) struct Hints {
     pub column_renames: Vec<(ModelKey, String, String)>,
     /// Columns of every join table renamed `(from, to)` (a renamed model's key columns).
     pub join_column_renames: Vec<(String, String)>,
-    /// An index renamed `(from, to)`.
-    pub index_rename: Option<(String, String)>,
     /// Values for existing rows of columns becoming (or added as) NOT NULL, by column.
     pub one_offs: Vec<(String, Value)>,
 }
@@ -37,7 +35,6 @@ impl Hints {
                 .iter()
                 .map(|(a, b)| (b.clone(), a.clone()))
                 .collect(),
-            index_rename: self.index_rename.clone().map(|(a, b)| (b, a)),
             one_offs: Vec::new(),
         }
     }
@@ -248,38 +245,27 @@ fn alter(old: &Table, new: &Table, hints: &Hints) -> Alter {
         renamed_cols(&o.columns) == n.columns && o.unique == n.unique
     };
     for o in &old.indexes {
-        let kept = new
+        if !new
             .indexes
             .iter()
-            .any(|n| n.name == o.name && same_index(o, n));
-        let renamed = hints.index_rename.as_ref().is_some_and(|(from, to)| {
-            *from == o.name
-                && new
-                    .indexes
-                    .iter()
-                    .any(|n| n.name == *to && same_index(o, n))
-        });
-        if renamed {
-            let (from, to) = hints.index_rename.clone().expect("checked");
-            a.rename_indexes.push((from, to));
-        } else if !kept {
+            .any(|n| n.name == o.name && same_index(o, n))
+        {
             a.drop_indexes.push(o.clone());
         }
     }
     for n in &new.indexes {
-        let kept = old
+        if !old
             .indexes
             .iter()
-            .any(|o| o.name == n.name && same_index(o, n));
-        let renamed = a.rename_indexes.iter().any(|(_, to)| *to == n.name);
-        if !kept && !renamed {
+            .any(|o| o.name == n.name && same_index(o, n))
+        {
             a.add_indexes.push(n.clone());
         }
     }
     // What only changes its name is renamed rather than made again (a new index or unique
     // constraint is built from every row, a new foreign key checks every row, and SQLite
-    // copies the table for either): renaming a table or a column renames the indexes and
-    // constraints named after it.
+    // copies the table for either): `RenameIndex`, and renaming a table or a column, which
+    // renames the indexes and constraints named after it.
     pair_renames(
         &mut a.drop_foreign_keys,
         &mut a.add_foreign_keys,

@@ -301,9 +301,6 @@ fn hints(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState)
                     .map(|v| (a.field.column.to_string(), v)),
             );
         }
-        Operation::RenameIndex(r) => {
-            hints.index_rename = Some((r.old_name.to_string(), r.new_name.to_string()));
-        }
         Operation::AddField(a) => {
             hints.one_offs.extend(
                 a.one_off_default
