@@ -330,6 +330,12 @@ fn a_non_atomic_data_migration_walks_a_table_in_batches_with_progress() {
     let values: Vec<String> = (1..=30)
         .map(|n| format!("({n}, CURRENT_TIMESTAMP, {})", n % 2 == 0))
         .collect();
+    // Keys 1 to 20, then every hundredth to 6,000: key ranges found by value where the keys
+    // are dense must go back to counting where they are sparse.
+    let gap_keys: Vec<String> = (1..=20)
+        .chain((1..=60).map(|n| n * 100))
+        .map(|id| format!("({id}, 0)"))
+        .collect();
     p.write(
         "migrations/inventory/m0001_initial.rs",
         &format!(
@@ -350,12 +356,17 @@ pub fn migration() -> Migration {{
         CreateModel::new("Tag", "inventory_tag")
             .fields([Field::new("id", Uuid).primary_key(), Field::new("label", Varchar(10))])
             .into(),
+        CreateModel::new("Gap", "inventory_gap")
+            .fields([Field::auto_id(), Field::new("hits", Integer)])
+            .into(),
         RunSql::new("INSERT INTO inventory_item (n, at, even) VALUES {}").reverse("DELETE FROM inventory_item").into(),
+        RunSql::new("INSERT INTO inventory_gap (id, hits) VALUES {}").reverse("DELETE FROM inventory_gap").into(),
         RunSql::new("DELETE FROM inventory_item WHERE n BETWEEN 11 AND 15").into(),
     ])
 }}
 "#,
-            values.join(", ")
+            values.join(", "),
+            gap_keys.join(", ")
         ),
     );
     p.write(
@@ -371,7 +382,31 @@ pub fn migration() -> Migration {
             RunRust::new(forwards).reverse(backwards).into(),
             RunRust::new(by_ranges).reverse(backwards).into(),
             RunRust::new(uuid_keys).reverse(backwards).into(),
+            RunRust::new(sparse_ranges).reverse(backwards).into(),
         ])
+}
+
+// Ranges of at most five rows over keys dense then sparse: each key in one range, and
+// counted ranges again once the keys thin out (by value alone, 64 ranges).
+fn sparse_ranges<'a>(cx: &'a mut RunContext<'_>) -> BoxFuture<'a, Result<(), BoxError>> {
+    Box::pin(async move {
+        let table = cx.table("Gap")?;
+        let id = cx.quote(&cx.column("Gap", "id")?);
+        let mut ranges = cx.key_ranges("Gap", 5)?;
+        let mut rows = Vec::new();
+        while let Some(range) = ranges.next(cx).await? {
+            let sql = format!("UPDATE {table} SET hits = hits + 1 WHERE {}", range.condition(&id));
+            rows.push(cx.execute(&sql).await?);
+        }
+        let bad = rows.iter().sum::<u64>() != 80
+            || rows.iter().any(|&n| n > 5)
+            || rows[..4] != [5, 5, 5, 5]
+            || rows.len() > 27;
+        if bad {
+            return Err(format!("rows per range: {rows:?}").into());
+        }
+        Ok(())
+    })
 }
 
 // Batches of a table keyed by UUIDs, which the driver reads as text only on PostgreSQL.
@@ -451,6 +486,8 @@ fn backwards<'a>(cx: &'a mut RunContext<'_>) -> BoxFuture<'a, Result<(), BoxErro
     Box::pin(async move {
         let table = cx.table("Item")?;
         cx.execute(&format!("UPDATE {table} SET doubled = NULL, tripled = NULL")).await?;
+        let gap = cx.table("Gap")?;
+        cx.execute(&format!("UPDATE {gap} SET hits = 0")).await?;
         Ok(())
     })
 }
@@ -493,6 +530,16 @@ pub struct Item {
             db.rows(&format!("SELECT {} FROM inventory_item", db.text("n")))
                 .len(),
             25
+        );
+        let missed = format!(
+            "SELECT {} FROM inventory_gap WHERE hits <> 1",
+            db.text("id")
+        );
+        assert_eq!(
+            db.rows(&missed),
+            Vec::<Vec<String>>::new(),
+            "{}",
+            db.backend
         );
 
         let out = p.migrate_on(Some(&db.url), &["migrate", "inventory", "0001"], "");

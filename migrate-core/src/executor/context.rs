@@ -161,9 +161,9 @@ impl RunContext<'_> {
         })
     }
 
-    /// The keys of `Model`, which must be an integer, cut into ranges of `size` rows in key
-    /// order ([`KeyRanges`]): for updating every row with SQL, a range at a time, without
-    /// reading the rows.
+    /// The keys of `Model`, which must be an integer, cut into ranges of at most `size` rows
+    /// in key order ([`KeyRanges`]): for updating every row with SQL, a range at a time,
+    /// without reading the rows.
     pub fn key_ranges(&self, model: &str, size: usize) -> Result<KeyRanges> {
         use crate::fields::ColumnType::{BigInt, Integer, SmallInt};
         let m = self.model(model)?;
@@ -183,6 +183,8 @@ impl RunContext<'_> {
             key: self.quote(&pk.column),
             after: None,
             size: size.max(1),
+            density: None,
+            uncounted: 0,
             walk: Walk::new(&m.table),
         })
     }
@@ -290,16 +292,36 @@ impl Batches {
     }
 }
 
-/// The one value of `sql` (none for no row or NULL), read as a key.
-async fn scalar(cx: &mut RunContext<'_>, sql: &str, label: &str) -> Result<Option<i64>> {
-    sqlx::query_scalar::<_, Option<i64>>(sql)
-        .fetch_optional(&mut *cx.conn)
+/// The `N` values of the one row of `sql`, read as keys (none for no row or NULL). Sent as
+/// text: each range's queries differ in their literal keys, so a prepared statement would be
+/// made and thrown away per range (on MySQL, a round trip each way more).
+async fn keys<const N: usize>(
+    cx: &mut RunContext<'_>,
+    sql: &str,
+    label: &str,
+) -> Result<[Option<i64>; N]> {
+    use sqlx::{Executor, Row};
+    // `RawSql::fetch_optional` is `fetch_one` in sqlx 0.8; the executor's is not.
+    let row = (&mut *cx.conn)
+        .fetch_optional(sqlx::raw_sql(sql))
         .await
-        .map(Option::flatten)
-        .map_err(|source| Error::Database {
-            context: format!("finding the next key range of {label}"),
-            source,
-        })
+        .map_err(|source| next_range_error(label, source))?;
+    let mut values = [None; N];
+    if let Some(row) = row {
+        for (i, value) in values.iter_mut().enumerate() {
+            *value = row
+                .try_get::<Option<i64>, _>(i)
+                .map_err(|source| next_range_error(label, source))?;
+        }
+    }
+    Ok(values)
+}
+
+fn next_range_error(label: &str, source: sqlx::Error) -> Error {
+    Error::Database {
+        context: format!("finding the next key range of {label}"),
+        source,
+    }
 }
 
 /// One batch of [`KeyRanges`]: the rows whose key is greater than `after` and at most
@@ -325,16 +347,40 @@ impl KeyRange {
     }
 }
 
-/// A table's integer keys cut into ranges of `size` rows, for a data migration that
-/// updates rows with SQL (`UPDATE … WHERE <range>`): each range costs one query of one row
-/// (the key `size` rows on), so no row crosses to the client. One transaction per range
-/// when the migration is not atomic, with progress, as [`Batches`].
+/// How many ranges found by value may follow a counted one before one is counted again, to
+/// check that the keys are still dense.
+const COUNT_EVERY: u32 = 16;
+
+/// A table's integer keys cut into ranges of at most `size` rows, for a data migration that
+/// updates rows with SQL (`UPDATE … WHERE <range>`), so no row crosses to the client. One
+/// transaction per range when the migration is not atomic, with progress, as [`Batches`].
+///
+/// A range is found in one of two ways:
+/// - counted: the key `size` rows on (`LIMIT 1 OFFSET size - 1`). The range holds exactly
+///   `size` rows whatever the keys, but the query reads its rows once before the update
+///   does (on InnoDB the key's index is the table itself);
+/// - by value: `size` key values from the range's first key, found by two index seeks, as a
+///   person writes ranges by hand. Keys are unique, so the range holds at most `size` rows,
+///   and exactly `size` where the keys are dense.
+///
+/// The first range is counted. Where a counted range spans at most twice its rows of key
+/// values (at most half of them missing), the ranges after it are found by value, and one
+/// in every 16 is counted again to check; elsewhere (sparse, random or time-based keys)
+/// each range is counted, so a transaction never shrinks to a few rows. The last range is
+/// counted. No key is left out either way. Progress counts the rows of counted ranges, and
+/// for a range found by value its key values times the share of them present in the last
+/// counted range (exact where the keys are dense).
 #[derive(Debug)]
 pub struct KeyRanges {
     table: String,
     key: String,
     after: Option<i64>,
     size: usize,
+    /// Rows per key value in the last counted range, when at least a half: the next ranges
+    /// are then found by value.
+    density: Option<f64>,
+    /// Ranges found by value since the last counted one.
+    uncounted: u32,
     walk: Walk,
 }
 
@@ -343,28 +389,42 @@ impl KeyRanges {
     /// asking for the next one is committed with it when the migration is not atomic.
     pub async fn next(&mut self, cx: &mut RunContext<'_>) -> Result<Option<KeyRange>> {
         self.walk.finish_batch(cx).await?;
-        let (table, key, after) = (&self.table, &self.key, self.after);
+        let (table, key, after, size) = (&self.table, &self.key, self.after, self.size);
         let label = &self.walk.label;
         let rest = match after {
             Some(after) => format!("FROM {table} WHERE {key} > {after}"),
             None => format!("FROM {table}"),
         };
-        let nth = format!(
-            "SELECT {key} {rest} ORDER BY {key} LIMIT 1 OFFSET {}",
-            self.size - 1
+        // The range's first key and the table's last, each an index seek.
+        let seeks = format!(
+            "SELECT (SELECT {key} {rest} ORDER BY {key} LIMIT 1), (SELECT MAX({key}) FROM {table})"
         );
-        let (through, rows) = match scalar(cx, &nth, label).await? {
-            Some(through) => (through, self.size as u64),
-            None => {
-                let max = format!("SELECT MAX({key}) {rest}");
-                let Some(through) = scalar(cx, &max, label).await? else {
-                    return Ok(None);
-                };
-                let count = format!("SELECT COUNT(*) {rest}");
-                (
-                    through,
-                    scalar(cx, &count, label).await?.unwrap_or(0) as u64,
-                )
+        let [Some(first), Some(last)] = keys(cx, &seeks, label).await? else {
+            return Ok(None);
+        };
+        let width = i64::try_from(size - 1).unwrap_or(i64::MAX);
+        let by_value = first.saturating_add(width);
+        let (through, rows) = match self.density {
+            Some(density) if self.uncounted < COUNT_EVERY && by_value < last => {
+                self.uncounted += 1;
+                (by_value, (size as f64 * density).round() as u64)
+            }
+            _ => {
+                let nth = format!("SELECT {key} {rest} ORDER BY {key} LIMIT 1 OFFSET {width}");
+                match keys(cx, &nth, label).await? {
+                    [Some(through)] => {
+                        let span = i128::from(through) - i128::from(first) + 1;
+                        self.density =
+                            (span <= 2 * size as i128).then(|| size as f64 / span as f64);
+                        self.uncounted = 0;
+                        (through, size as u64)
+                    }
+                    [None] => {
+                        let count = format!("SELECT COUNT(*) {rest}");
+                        let [rows] = keys(cx, &count, label).await?;
+                        (last, rows.unwrap_or(0) as u64)
+                    }
+                }
             }
         };
         self.after = Some(through);
