@@ -1,5 +1,5 @@
-//! Whole-process measurements: wall time from spawn to exit and the child's peak resident
-//! memory, as the kernel accounts them (`wait4`), over several runs.
+//! Whole-process measurements: wall time from spawn to exit, and the child's CPU time and
+//! peak resident memory as the kernel accounts them (`wait4`), over several runs.
 
 use std::fs::File;
 use std::path::Path;
@@ -12,25 +12,32 @@ use anyhow::{bail, Context};
 #[derive(Debug, Clone, Copy)]
 pub struct Sample {
     pub wall: Duration,
+    /// User and system time of all the child's threads.
+    pub cpu: Duration,
     /// Peak resident set size, in KiB.
     pub max_rss_kib: u64,
 }
 
-/// Several runs of a command: the median time and the largest peak memory, and the
-/// instructions of one more run under callgrind when they were counted.
+/// Several runs of a command: the median time and CPU time, the largest peak memory, and
+/// the instructions of one more run under callgrind when they were counted.
 #[derive(Debug, Clone, Copy)]
 pub struct Summary {
     pub median: Duration,
+    pub cpu: Duration,
     pub max_rss_kib: u64,
     pub instructions: Option<u64>,
 }
 
 impl Summary {
     pub fn of(samples: &[Sample]) -> Summary {
-        let mut walls: Vec<Duration> = samples.iter().map(|s| s.wall).collect();
-        walls.sort();
+        let median = |of: fn(&Sample) -> Duration| {
+            let mut all: Vec<Duration> = samples.iter().map(of).collect();
+            all.sort();
+            all[all.len() / 2]
+        };
         Summary {
-            median: walls[walls.len() / 2],
+            median: median(|s| s.wall),
+            cpu: median(|s| s.cpu),
             max_rss_kib: samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0),
             instructions: None,
         }
@@ -71,7 +78,7 @@ pub fn run_once(run: Run, log_dir: &Path, label: &str) -> anyhow::Result<Sample>
     let child = command
         .spawn()
         .with_context(|| format!("starting {command:?}"))?;
-    let (code, max_rss_kib) = wait(child.id())?;
+    let (code, cpu, max_rss_kib) = wait(child.id())?;
     let wall = start.elapsed();
     if code != 0 {
         let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
@@ -83,7 +90,11 @@ pub fn run_once(run: Run, log_dir: &Path, label: &str) -> anyhow::Result<Sample>
             tail(&stderr)
         );
     }
-    Ok(Sample { wall, max_rss_kib })
+    Ok(Sample {
+        wall,
+        cpu,
+        max_rss_kib,
+    })
 }
 
 /// `runs` runs of the command `make` builds, each after `setup` (untimed), and with `count`
@@ -167,10 +178,10 @@ fn collected(stderr: &str) -> Option<u64> {
     })
 }
 
-/// Waits for the child `pid`, returning its exit code (128 + signal when killed) and peak
-/// resident memory in KiB.
+/// Waits for the child `pid`, returning its exit code (128 + signal when killed), its CPU
+/// time (user and system) and its peak resident memory in KiB.
 #[allow(unsafe_code)]
-fn wait(pid: u32) -> anyhow::Result<(i32, u64)> {
+fn wait(pid: u32) -> anyhow::Result<(i32, Duration, u64)> {
     let pid = libc::pid_t::try_from(pid).context("pid out of range")?;
     let mut status: libc::c_int = 0;
     // SAFETY: `rusage` is plain old data, for which all-zero bytes are a valid value.
@@ -186,8 +197,13 @@ fn wait(pid: u32) -> anyhow::Result<(i32, u64)> {
     } else {
         128 + libc::WTERMSIG(status)
     };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+            + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
+    };
+    let cpu = time(usage.ru_utime) + time(usage.ru_stime);
     // Linux reports ru_maxrss in KiB.
-    Ok((code, u64::try_from(usage.ru_maxrss).unwrap_or(0)))
+    Ok((code, cpu, u64::try_from(usage.ru_maxrss).unwrap_or(0)))
 }
 
 /// The high-water mark of this process's own memory (`VmHWM`), in KiB: a floor under every
