@@ -77,6 +77,7 @@ fn main() {
         let loader = Loader::new(migrations).expect("the history loads");
         let state = loader.project_state().expect("the history replays");
         let leaves = migrate_core::drift::leaves(&loader).expect("one leaf per app");
+        drop(loader); // as `makemigrations` does before the autodetector runs
         println!(
             "{} models, {} fields, {} migrations",
             state.len(),

@@ -70,6 +70,9 @@ pub fn run(
     let from = loader
         .project_state()
         .context("the migrations do not replay")?;
+    // Past its state and leaves the history is not needed: freed before the models' state
+    // and the autodetector's working copies are made, so the two never add up.
+    drop(loader);
     let definitions = registry::definitions();
     let to =
         registry::state_of(definitions.iter().copied()).context("the models are inconsistent")?;

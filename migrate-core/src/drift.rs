@@ -35,11 +35,13 @@ pub fn leaves(loader: &Loader) -> Result<BTreeMap<Name, MigrationKey>> {
 /// anything: renames count only where declared, and a NOT NULL addition is still a change.
 pub fn pending_changes(migrations: impl IntoIterator<Item = Migration>) -> Result<Changes> {
     let loader = Loader::new(migrations)?;
+    let leaves = leaves(&loader)?;
     let from = loader.project_state()?;
+    // The history is freed before the models' state is built (as `makemigrations` does).
+    drop(loader);
     let definitions = registry::definitions();
     let to = registry::state_of(definitions.iter().copied())?;
     let hints = RenameHints::from_definitions(definitions);
-    let leaves = leaves(&loader)?;
     Autodetector {
         from: &from,
         to: &to,
