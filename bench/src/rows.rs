@@ -1,6 +1,8 @@
-//! `migrate-bench rows [ROWS] [--backends sqlite,postgres,mysql]`: the common operations on a
-//! table that holds ROWS rows (default 1,000,000) and an index, each timed as `migrate` runs
-//! it and beside it as a person would write it by hand for that backend.
+//! `migrate-bench rows [ROWS] [--runs N] [--backends sqlite,postgres,mysql]`: the common
+//! operations on a table that holds ROWS rows (default 1,000,000) and an index, each timed as
+//! `migrate` runs it and beside it as a person would write it by hand for that backend; with
+//! `--runs N`, the whole sequence N times over, each from a new database, and each side's
+//! median.
 //!
 //! The tables are made by the first migration with the same columns and filled alike by
 //! the server (`generate_series`, MariaDB's sequence engine, a recursive CTE on SQLite), in
@@ -8,9 +10,11 @@
 //! `rows_item`, which the migrations change one operation per migration, and `rows_hand`,
 //! which the hand-written SQL changes, sent by the backend's own client. Each timed run
 //! starts with its own table read once, untimed, so none pays for the others' scans (and,
-//! on MariaDB, with InnoDB's purge of the run before done). The data migration
+//! on MariaDB, with InnoDB's purge of the run before done and the tables' dirty pages
+//! written out). The data migration
 //! walks the table with `RunContext::key_ranges` (10,000 rows, one transaction each) and
-//! updates each range; by hand, the same key ranges, one `UPDATE` each.
+//! updates each range; by hand, ranges of 10,000 key values, one `UPDATE` each. Afterwards
+//! every side's table is checked to hold the data migration's value in every row.
 //!
 //! Beside them, Django's `migrate` of the same change on a third table, `dj_item`, filled
 //! in the same turns: `bench/django_rows/` holds the migrations, written as Django's
@@ -19,6 +23,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use migrate_bench::generate::Project;
@@ -264,10 +269,12 @@ fn by_hand(db: Db, work: &Path, sql: &str) -> anyhow::Result<Run> {
 
 pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
     let mut rows = 1_000_000usize;
+    let mut runs = 1;
     let mut backends = vec![Db::Sqlite, Db::Postgres, Db::Mysql];
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
+            "--runs" => runs = it.next().context("--runs N")?.parse()?,
             "--backends" => {
                 backends = it
                     .next()
@@ -282,9 +289,9 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
                     .collect::<anyhow::Result<_>>()?
             }
             n => {
-                rows = n
-                    .parse()
-                    .context("migrate-bench rows [ROWS] [--backends sqlite,postgres,mysql]")?
+                rows = n.parse().context(
+                    "migrate-bench rows [ROWS] [--runs N] [--backends sqlite,postgres,mysql]",
+                )?
             }
         }
     }
@@ -328,7 +335,6 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
     println!("| {rows} rows | operation | migrate | by hand | ratio | Django 5.2 |");
     println!("|---|---|---|---|---|---|");
     for db in backends {
-        db.reset(&work)?;
         let url = db.url(&work);
         let migrate = |target: &str, label: &str| {
             let mut c = Command::new(&bin);
@@ -344,47 +350,87 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
                 .envs(django_env(db, &work));
             Some(measure::run_once(c.into(), &logs, label))
         };
-        migrate("0001", &format!("{}-0001", db.dialect()))?;
-        let mut tables = vec!["rows_item", "rows_hand"];
-        if let Some(done) = django("0001_initial", &format!("{}-django-0001", db.dialect())) {
-            done?;
-            tables.push("dj_item");
-        }
-        measure::run_once(by_hand(db, &work, &fill(db, rows, &tables))?, &logs, "fill")?;
         // Before each timed run, untimed, every row of the table it changes is read (a
         // column no index covers), so each side starts with its own table in the server's
         // cache as far as it fits, whatever ran before it. MariaDB's 128 MB buffer pool
         // holds about one of the three tables: without this, the side that ran first after
         // another side's full scan found its table on disk (the data migration was 1.35x
         // by hand one run and 1.16x in a warm repeat by hand).
-        // Then, on MariaDB, InnoDB's purge of the run before is waited for: a million rows
-        // updated leave a million undo records, which the purge thread works through on
-        // one of the two cores while the next run goes.
-        let warm = |table: &str| -> anyhow::Result<()> {
-            let read = format!("SELECT MAX(created) FROM {table};\n");
-            measure::run_once(by_hand(db, &work, &read)?, &logs, "warm")?;
+        // Before that, on MariaDB, InnoDB's purge of the run before is waited for (a million
+        // rows updated leave a million undo records, which the purge thread works through on
+        // one of the two cores while the next run goes), and the tables' dirty pages are
+        // written out (`FLUSH TABLES … FOR EXPORT`): a data migration leaves more of them
+        // than the 128 MB buffer pool and 96 MB redo log take, and the side that ran next
+        // paid for writing them (the data migration was 1.17x over five runs without this,
+        // 1.03x and 1.09x with it).
+        let warm = |table: &str, tables: &[&str]| -> anyhow::Result<()> {
             if db == Db::Mysql {
                 purged(db)?;
+                let flush = format!(
+                    "FLUSH TABLES {} FOR EXPORT; UNLOCK TABLES;\n",
+                    tables.join(", ")
+                );
+                measure::run_once(by_hand(db, &work, &flush)?, &logs, "flush")?;
             }
+            let read = format!("SELECT MAX(created) FROM {table};\n");
+            measure::run_once(by_hand(db, &work, &read)?, &logs, "warm")?;
             Ok(())
         };
-        for step in &steps {
-            let label = format!("{}-{}", db.dialect(), step.name);
-            warm("rows_item")?;
-            let ours = migrate(step.name, &label)?.wall;
-            warm("rows_hand")?;
-            let hand = measure::run_once(
-                by_hand(db, &work, &(step.hand)(db, rows))?,
-                &logs,
-                &format!("{label}-hand"),
-            )?
-            .wall;
-            if tables.contains(&"dj_item") {
-                warm("dj_item")?;
+        // Per step, the wall times of each side over the rounds (Django's when measured).
+        let mut times = vec![[Vec::new(), Vec::new(), Vec::new()]; steps.len()];
+        for _ in 0..runs {
+            db.reset(&work)?;
+            migrate("0001", &format!("{}-0001", db.dialect()))?;
+            let mut tables = vec!["rows_item", "rows_hand"];
+            if let Some(done) = django("0001_initial", &format!("{}-django-0001", db.dialect())) {
+                done?;
+                tables.push("dj_item");
             }
-            let theirs = match django(step.name, &format!("{label}-django")) {
-                Some(run) => crate::seconds(run?.wall),
-                None => "not measured".into(),
+            measure::run_once(by_hand(db, &work, &fill(db, rows, &tables))?, &logs, "fill")?;
+            for (step, [ours, hand, theirs]) in steps.iter().zip(&mut times) {
+                let label = format!("{}-{}", db.dialect(), step.name);
+                warm("rows_item", &tables)?;
+                ours.push(migrate(step.name, &label)?.wall);
+                warm("rows_hand", &tables)?;
+                let sql = (step.hand)(db, rows);
+                let run = by_hand(db, &work, &sql)?;
+                hand.push(measure::run_once(run, &logs, &format!("{label}-hand"))?.wall);
+                if tables.contains(&"dj_item") {
+                    warm("dj_item", &tables)?;
+                }
+                if let Some(run) = django(step.name, &format!("{label}-django")) {
+                    theirs.push(run?.wall);
+                }
+            }
+            // Every side did the whole work: a by-hand range that missed keys once made the
+            // hand-written data migration look faster by the rows it left out.
+            for table in &tables {
+                let sql = format!("SELECT COUNT(*) FROM {table} WHERE flag <> (quantity % 2 = 0)");
+                let missed = answer(db, &work, &sql)?;
+                if missed != "0" {
+                    bail!(
+                        "{}: the data migration left {missed} rows of {table} out",
+                        db.label()
+                    );
+                }
+            }
+        }
+        for (step, [ours, hand, theirs]) in steps.iter().zip(&mut times) {
+            let all = |times: &[Duration]| -> Vec<String> {
+                times.iter().map(|t| crate::seconds(*t)).collect()
+            };
+            eprintln!(
+                "  {} {}: migrate {:?}, by hand {:?}",
+                db.label(),
+                step.label,
+                all(ours),
+                all(hand)
+            );
+            let (ours, hand) = (median(ours), median(hand));
+            let theirs = if theirs.is_empty() {
+                "not measured".into()
+            } else {
+                crate::seconds(median(theirs))
             };
             println!(
                 "| {} | {} | {} | {} | {:.2} | {theirs} |",
@@ -395,20 +441,14 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
                 ours.as_secs_f64() / hand.as_secs_f64()
             );
         }
-        // Every side did the whole work: a by-hand range that missed keys once made the
-        // hand-written data migration look faster by the rows it left out.
-        for table in &tables {
-            let sql = format!("SELECT COUNT(*) FROM {table} WHERE flag <> (quantity % 2 = 0)");
-            let missed = answer(db, &work, &sql)?;
-            if missed != "0" {
-                bail!(
-                    "{}: the data migration left {missed} rows of {table} out",
-                    db.label()
-                );
-            }
-        }
     }
     Ok(())
+}
+
+/// The middle of `times` (the upper one of an even number).
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
 }
 
 /// The one value `sql` answers in the bench database, as the backend's client prints it.

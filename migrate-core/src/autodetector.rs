@@ -652,22 +652,25 @@ impl Builder<'_, '_> {
     fn added_indexes_and_constraints(&mut self) -> Result<()> {
         for key in self.kept_models() {
             let to = self.to.model(&key).expect("kept");
-            let current = self.current.model(&key).expect("kept").clone();
-            for index in to.indexes.iter() {
-                if !current.indexes.iter().any(|i| i.name == index.name) {
-                    let op = AddIndex::new(key.model.clone(), index.clone()).into();
-                    self.push(&key.app, op, &[], &[])?;
-                }
-            }
-            for constraint in to.constraints.iter() {
-                if !current
-                    .constraints
-                    .iter()
-                    .any(|c| c.name() == constraint.name())
-                {
-                    let op = AddConstraint::new(key.model.clone(), constraint.clone()).into();
-                    self.push(&key.app, op, &[], &[])?;
-                }
+            let current = self.current.model(&key).expect("kept");
+            // By name through sets: a model that gains an index every few migrations has
+            // hundreds after a long history.
+            let indexes: HashSet<&str> = current.indexes.iter().map(|i| &*i.name).collect();
+            let constraints: HashSet<&str> = current.constraints.iter().map(|c| c.name()).collect();
+            let added: Vec<Operation> = to
+                .indexes
+                .iter()
+                .filter(|i| !indexes.contains(&*i.name))
+                .map(|i| AddIndex::new(key.model.clone(), i.clone()).into())
+                .chain(
+                    to.constraints
+                        .iter()
+                        .filter(|c| !constraints.contains(c.name()))
+                        .map(|c| AddConstraint::new(key.model.clone(), c.clone()).into()),
+                )
+                .collect();
+            for op in added {
+                self.push(&key.app, op, &[], &[])?;
             }
         }
         Ok(())

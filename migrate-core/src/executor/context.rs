@@ -293,8 +293,8 @@ impl Batches {
 }
 
 /// The `N` values of the one row of `sql`, read as keys (none for no row or NULL). Sent as
-/// text: each range's queries differ in their literal keys, so a prepared statement would be
-/// made and thrown away per range (on MySQL, a round trip each way more).
+/// text: each range's queries differ in their literal keys, so prepared statements would be
+/// made, used once and closed again, each a round trip more on MySQL.
 async fn keys<const N: usize>(
     cx: &mut RunContext<'_>,
     sql: &str,

@@ -477,14 +477,23 @@ impl Fields {
     /// Takes out the field called `name`.
     pub fn remove(&mut self, name: &str) -> Option<Field> {
         let i = self.position(name)?;
+        // Every name is in the index once, so fewer entries than fields means two fields of
+        // one name (a state validation would refuse); only then can one be left behind.
+        let repeated = self
+            .by_name
+            .get()
+            .is_some_and(|index| index.len() < self.list.len());
         let field = self.list.to_mut().remove(i);
         if let Some(index) = self.by_name.get_mut() {
             index.remove(name);
             for position in index.values_mut().filter(|p| **p > i) {
                 *position -= 1;
             }
-            // A second field of that name (a state validation would refuse) is found next.
-            if let Some(j) = self.list.iter().position(|f| f.name == name) {
+            // The second field of that name is found next, as a scan would.
+            if let Some(j) = repeated
+                .then(|| self.list.iter().position(|f| f.name == name))
+                .flatten()
+            {
                 index.insert(field.name.clone(), j);
             }
         }
