@@ -305,6 +305,13 @@ fn fields_find_by_name_as_a_scan_does_through_every_change() {
     assert_eq!(fields.remove("f0").map(|f| f.name), Some("f0".into()));
     assert_eq!(fields.remove("f0"), None);
     agrees(&fields, "remove");
+    // Two fields of one name (validation refuses such a state; lookups still find the
+    // first, and the second once the first is gone).
+    fields.push(field(5));
+    agrees(&fields, "a second f5");
+    assert!(fields.remove("f5").is_some());
+    assert_eq!(fields.position("f5"), Some(fields.len() - 1));
+    agrees(&fields, "removing the first f5");
     fields.to_mut().swap(1, 30);
     agrees(&fields, "to_mut");
     let copy = fields.clone();
