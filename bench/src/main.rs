@@ -73,6 +73,9 @@ fn run() -> anyhow::Result<()> {
             other => bail!("unknown argument {other}; see the top of bench/src/main.rs"),
         }
     }
+    if runs == 0 {
+        bail!("--runs needs at least one run");
+    }
     let work = ws.join("target").join("bench");
     let count = measure::have_valgrind();
     if !count {

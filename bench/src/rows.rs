@@ -295,6 +295,9 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
             }
         }
     }
+    if runs == 0 {
+        bail!("--runs needs at least one run");
+    }
     let work = ws.join("target/bench/rows");
     let logs = work.join("logs");
     let project = Project::create(&work, "bench-rows", ws)?;
@@ -365,7 +368,7 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
         // 1.03x and 1.09x with it).
         let warm = |table: &str, tables: &[&str]| -> anyhow::Result<()> {
             if db == Db::Mysql {
-                purged(db)?;
+                purged(db, &work)?;
                 let flush = format!(
                     "FLUSH TABLES {} FOR EXPORT; UNLOCK TABLES;\n",
                     tables.join(", ")
@@ -376,7 +379,7 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
             measure::run_once(by_hand(db, &work, &read)?, &logs, "warm")?;
             Ok(())
         };
-        // Per step, the wall times of each side over the rounds (Django's when measured).
+        // Per step, each side's runs over the rounds (Django's when measured).
         let mut times = vec![[Vec::new(), Vec::new(), Vec::new()]; steps.len()];
         for _ in 0..runs {
             db.reset(&work)?;
@@ -390,16 +393,16 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
             for (step, [ours, hand, theirs]) in steps.iter().zip(&mut times) {
                 let label = format!("{}-{}", db.dialect(), step.name);
                 warm("rows_item", &tables)?;
-                ours.push(migrate(step.name, &label)?.wall);
+                ours.push(migrate(step.name, &label)?);
                 warm("rows_hand", &tables)?;
                 let sql = (step.hand)(db, rows);
                 let run = by_hand(db, &work, &sql)?;
-                hand.push(measure::run_once(run, &logs, &format!("{label}-hand"))?.wall);
+                hand.push(measure::run_once(run, &logs, &format!("{label}-hand"))?);
                 if tables.contains(&"dj_item") {
                     warm("dj_item", &tables)?;
                 }
                 if let Some(run) = django(step.name, &format!("{label}-django")) {
-                    theirs.push(run?.wall);
+                    theirs.push(run?);
                 }
             }
             // Every side did the whole work: a by-hand range that missed keys once made the
@@ -415,9 +418,9 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
                 }
             }
         }
-        for (step, [ours, hand, theirs]) in steps.iter().zip(&mut times) {
-            let all = |times: &[Duration]| -> Vec<String> {
-                times.iter().map(|t| crate::seconds(*t)).collect()
+        for (step, [ours, hand, theirs]) in steps.iter().zip(&times) {
+            let all = |runs: &[measure::Sample]| -> Vec<String> {
+                runs.iter().map(|s| crate::seconds(s.wall)).collect()
             };
             eprintln!(
                 "  {} {}: migrate {:?}, by hand {:?}",
@@ -426,6 +429,7 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
                 all(ours),
                 all(hand)
             );
+            let median = |runs: &[measure::Sample]| measure::Summary::of(runs).median;
             let (ours, hand) = (median(ours), median(hand));
             let theirs = if theirs.is_empty() {
                 "not measured".into()
@@ -443,12 +447,6 @@ pub fn run(ws: &Path, args: &[String]) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The middle of `times` (the upper one of an even number).
-fn median(times: &mut [Duration]) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 /// The one value `sql` answers in the bench database, as the backend's client prints it.
@@ -480,24 +478,20 @@ fn answer(db: Db, work: &Path, sql: &str) -> anyhow::Result<String> {
 
 /// Waits (up to two minutes) until InnoDB's history list, the undo records its purge
 /// thread has still to go through, is short.
-fn purged(db: Db) -> anyhow::Result<()> {
+fn purged(db: Db, work: &Path) -> anyhow::Result<()> {
     let start = std::time::Instant::now();
     loop {
-        let out = db
-            .client_command(true)
-            .args(["-N", "-e", "SHOW ENGINE INNODB STATUS"])
-            .output()?;
-        let status = String::from_utf8_lossy(&out.stdout);
+        let status = answer(db, work, "SHOW ENGINE INNODB STATUS")?;
         let length = status
             .split("History list length ")
             .nth(1)
             .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
             .and_then(|n| n.parse::<u64>().ok())
             .context("reading InnoDB's history list length")?;
-        if length < 1_000 || start.elapsed() > std::time::Duration::from_secs(120) {
+        if length < 1_000 || start.elapsed() > Duration::from_secs(120) {
             return Ok(());
         }
-        std::thread::sleep(std::time::Duration::from_millis(250));
+        std::thread::sleep(Duration::from_millis(250));
     }
 }
 
